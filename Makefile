@@ -1,0 +1,22 @@
+# make demo: the whole grading cycle on the sample class.  make test: the test suite.
+# Both set up whatever is missing first (scripts/setup.sh) and are safe to re-run.
+PYTHON ?= python3
+export PATH := $(CURDIR)/.venv/bin:$(PATH)
+
+.PHONY: setup demo test doctor release
+
+setup:
+	@PYTHON=$(PYTHON) bash scripts/setup.sh
+
+demo: setup
+	.venv/bin/webgrader demo
+
+test: setup
+	.venv/bin/python -m pytest
+
+doctor: setup
+	.venv/bin/webgrader doctor
+
+# Regenerate release/ from source/ after editing an assignment.
+release: setup
+	for a in $$(ls source); do .venv/bin/nbgrader generate_assignment $$a --force || exit 1; done

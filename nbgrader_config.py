@@ -1,0 +1,33 @@
+"""Configuration of the webgrader course: nbgrader's settings and webgrader's, in one place."""
+c = get_config()  # noqa: F821  (provided by traitlets)
+
+c.CourseDirectory.course_id = "webdev"
+
+# Page files that %%page cells write next to a notebook must never travel with it:
+# into release/ they would leak the solution, and over a submission during autograde
+# they would hand a learner who deleted a page cell full marks. Grading reads page
+# files only from the notebook's cells. Images and data files still travel.
+c.CourseDirectory.ignore = [
+    ".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback",
+    "*.html", "*.htm", "*.css", "*.js", "*.mjs",
+]
+
+# Solutions inside page cells become stubs in the page's own language.
+from nbgrader.preprocessors import (  # noqa: E402
+    CheckCellMetadata, ClearHiddenTests, ClearMarkScheme, ClearOutput, ComputeChecksums,
+    IncludeHeaderFooter, InstantiateTests, LockCells, SaveCells,
+)
+from webgrader.preprocessors import ClearPageSolutions  # noqa: E402
+
+c.GenerateAssignment.preprocessors = [
+    IncludeHeaderFooter, InstantiateTests, LockCells, ClearPageSolutions, ClearOutput,
+    CheckCellMetadata, ComputeChecksums, SaveCells, ClearHiddenTests, ClearMarkScheme,
+    ComputeChecksums, CheckCellMetadata,
+]
+
+# nbgrader stops a cell after this many seconds; webgrader's own limits stay well below.
+c.Execute.timeout = 30
+
+# webgrader's limits (seconds); see `webgrader config` for every option.
+c.WebGrader.load_timeout = 3.0
+c.WebGrader.check_timeout = 4.0

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Sets up whatever is missing: a virtual environment, webgrader with its dependencies,
+# and a Chromium. Safe to re-run: it only does what is not done yet.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+as_root() { [ "$(id -u)" = 0 ]; }
+debian() { [ -f /etc/debian_version ]; }
+
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  echo "webgrader needs Python 3.11 or newer; '$PYTHON' is $("$PYTHON" --version 2>&1). Run: make PYTHON=python3.12 ..." >&2
+  exit 1
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  if ! "$PYTHON" -m venv .venv 2>/dev/null; then
+    rm -rf .venv
+    if as_root && debian; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
+      "$PYTHON" -m venv .venv
+    else
+      echo "Cannot create a virtual environment. Install it with: sudo apt-get install -y python3-venv" >&2
+      exit 1
+    fi
+  fi
+fi
+
+stamp=.venv/.webgrader-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "Installing webgrader and its dependencies into .venv ..."
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e '.[test]'
+  touch "$stamp"
+fi
+
+browser_found() { .venv/bin/python -c 'from webgrader.browser import find_browser; import sys; sys.exit(0 if find_browser().found else 1)'; }
+if ! browser_found; then
+  if as_root && debian; then
+    echo "No Chromium found: installing Debian's chromium ..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core
+  else
+    echo "No Chromium found. Install one with:  sudo apt-get install -y chromium" >&2
+    echo "                                 or:  .venv/bin/python -m playwright install chromium" >&2
+    exit 1
+  fi
+fi

@@ -1,0 +1,219 @@
+"""Ready checks on a learner page. Each adds a CheckResult to `page.results`; a failure raises CheckFailed.
+
+Checks return None on purpose: a value would become the cell's result, which nbgrader
+reads as a partial score.
+
+Instructors call them in autograder test cells:
+
+    page = await open_page("index.html")
+    await page.expect_text("h1", not_empty=True, name="The page has a main heading")
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+
+from .messages import t
+from .results import CheckFailed, CheckResult
+
+_COUNT = "(sel) => document.querySelectorAll(sel).length"
+_TEXT = """(sel) => { const el = document.querySelector(sel);
+  return el ? (el.innerText ?? el.textContent ?? '').replace(/\\s+/g, ' ').trim() : null; }"""
+_ATTRS = "([sel, attr]) => Array.from(document.querySelectorAll(sel), el => el.getAttribute(attr))"
+_STYLE = """([sel, prop]) => { const el = document.querySelector(sel);
+  return el ? getComputedStyle(el).getPropertyValue(prop).trim() : null; }"""
+_IMAGES = """(sel) => Array.from(document.querySelectorAll(sel), img =>
+  ({src: img.getAttribute('src') || '', ok: img.complete && img.naturalWidth > 0}))"""
+
+
+def _what(selector: str, what: str | None) -> str:
+    return what or f"“{selector}”"
+
+
+class PageChecks:
+    """Mixed into LearnerPage; relies on its `page`, `limits`, `_limited` and `record`."""
+
+    async def _poll(self, probe, ok):
+        """Probe until ok(value) or settle_time has passed; returns the last value."""
+        deadline = time.monotonic() + self.limits.settle_time
+        while True:
+            value = await probe()
+            if ok(value) or time.monotonic() >= deadline:
+                return value
+            await asyncio.sleep(0.05)
+
+    async def _check(self, name, probe, ok, *, expected="", found=str, hint=""):
+        from .harness import _PageHung
+
+        try:
+            value = await self._limited(self._poll(probe, ok))
+        except _PageHung:
+            await self.record(CheckResult(name, False, message=t("page.hung"), expected=expected, hint=t("page.hung.hint")))
+        passed = bool(ok(value))
+        await self.record(CheckResult(name, passed, expected=expected, found="" if passed else found(value), hint=hint))
+
+    def _eval(self, script, arg):
+        return lambda: self.page.evaluate(script, arg)
+
+    # --- structure -------------------------------------------------------------
+    async def expect_element(self, selector, *, what=None, name=None, hint=None):
+        await self._check(
+            name or t("element.name", what=_what(selector, what)),
+            self._eval(_COUNT, selector), lambda n: n >= 1,
+            expected=t("element.expected", selector=selector),
+            found=lambda n: t("no_element", selector=selector),
+            hint=hint or t("element.hint"))
+
+    async def expect_count(self, selector, *, at_least=None, exactly=None, what=None, name=None, hint=None):
+        if (at_least is None) == (exactly is None):
+            raise ValueError("expect_count needs exactly one of at_least= or exactly=")
+        if exactly is not None:
+            key, n, ok = "count.exactly", exactly, (lambda c: c == exactly)
+        else:
+            key, n, ok = "count", at_least, (lambda c: c >= at_least)
+        await self._check(
+            name or t(f"{key}.name", n=n, what=_what(selector, what)),
+            self._eval(_COUNT, selector), ok,
+            expected=t(f"{key}.expected", n=n, selector=selector),
+            found=lambda c: t("count.found", n=c),
+            hint=hint or t("count.hint"))
+
+    # --- text and attributes ---------------------------------------------------
+    async def expect_text(self, selector, *, equals=None, contains=None, not_empty=False,
+                          ignore_case=False, what=None, name=None, hint=None):
+        if equals is None and contains is None and not not_empty:
+            raise ValueError("expect_text needs equals=, contains= or not_empty=True")
+        fold = (lambda s: s.casefold()) if ignore_case else (lambda s: s)
+
+        def ok(text):
+            if text is None:
+                return False
+            if equals is not None:
+                return fold(text) == fold(equals)
+            if contains is not None:
+                return fold(contains) in fold(text)
+            return bool(text)
+
+        if equals is not None:
+            expected = t("text.equals", value=equals)
+        elif contains is not None:
+            expected = t("text.contains", value=contains)
+        else:
+            expected = t("text.not_empty")
+        await self._check(
+            name or t("text.name", what=_what(selector, what)),
+            self._eval(_TEXT, selector), ok, expected=expected,
+            found=lambda text: t("no_element", selector=selector) if text is None else t("text.found", value=text),
+            hint=hint or t("text.hint"))
+
+    async def expect_attribute(self, selector, attribute, *, equals=None, starts_with=None, not_empty=False,
+                               every=False, what=None, name=None, hint=None):
+        """One matching element (or, with every=True, all of them) has a good `attribute`."""
+        def good(value):
+            if value is None:
+                return False
+            if equals is not None:
+                return value == equals
+            if starts_with is not None:
+                return value.startswith(starts_with)
+            return bool(value.strip()) if not_empty else True
+
+        def ok(values):
+            return bool(values) and (all if every else any)(good(v) for v in values)
+
+        def found(values):
+            if not values:
+                return t("no_element", selector=selector)
+            bad = next((v for v in values if not good(v)), values[0])
+            return t("attribute.missing", attribute=attribute) if bad is None else f'{attribute}="{bad}"'
+
+        if equals is not None:
+            expected = t("attribute.equals", attribute=attribute, value=equals)
+        elif starts_with is not None:
+            expected = t("attribute.starts_with", attribute=attribute, value=starts_with)
+        else:
+            expected = t("attribute.not_empty", attribute=attribute)
+        await self._check(
+            name or t("attribute.name", what=_what(selector, what), attribute=attribute),
+            self._eval(_ATTRS, [selector, attribute]), ok, expected=expected, found=found,
+            hint=hint or t("attribute.hint"))
+
+    async def expect_style(self, selector, css_property, *, equals=None, not_equals=None,
+                           what=None, name=None, hint=None):
+        """The computed value of `css_property` (for example 'color': 'rgb(0, 0, 0)')."""
+        if (equals is None) == (not_equals is None):
+            raise ValueError("expect_style needs exactly one of equals= or not_equals=")
+
+        def ok(value):
+            if value is None:
+                return False
+            return value == equals if equals is not None else value != not_equals
+
+        expected = (t("style.equals", property=css_property, value=equals) if equals is not None
+                    else t("style.not", property=css_property, value=not_equals))
+        await self._check(
+            name or t("style.name", what=_what(selector, what), property=css_property),
+            self._eval(_STYLE, [selector, css_property]), ok, expected=expected,
+            found=lambda v: t("no_element", selector=selector) if v is None else f"{css_property}: {v}",
+            hint=hint or t("style.hint"))
+
+    async def expect_image_loaded(self, selector="img", *, what=None, name=None, hint=None):
+        def found(images):
+            if not images:
+                return t("no_element", selector=selector)
+            return t("image.found", src=next((i["src"] for i in images if not i["ok"]), ""))
+
+        await self._check(
+            name or t("image.name", what=_what(selector, what)),
+            self._eval(_IMAGES, selector), lambda imgs: bool(imgs) and all(i["ok"] for i in imgs),
+            expected=t("image.expected"), found=found, hint=hint or t("image.hint"))
+
+    async def expect_js(self, expression, *, name, expected="", hint=None):
+        """Passes when the JavaScript `expression`, evaluated in the page, is truthy."""
+        await self._check(
+            t("js.name", what=name), lambda: self.page.evaluate(expression), bool,
+            expected=expected, found=lambda v: repr(v), hint=hint or t("js.hint"))
+
+    async def expect_no_js_errors(self, *, name=None, hint=None):
+        async def errors():
+            return list(self.js_errors)
+
+        await self._check(
+            name or t("no_js_errors.name"), errors, lambda errs: not errs,
+            expected=t("no_js_errors.expected"), found=lambda errs: "; ".join(errs),
+            hint=hint or t("no_js_errors.hint"))
+
+    # --- actions ---------------------------------------------------------------
+    async def _act(self, verb, selector, do):
+        from .harness import _PageHung
+
+        name = f"{t('action.' + verb)} {selector}"
+        try:
+            count = await self._limited(self.page.evaluate(_COUNT, selector))
+            if count == 0:
+                await self.record(CheckResult(
+                    name, False,
+                    message=t("action.missing", action=t("action." + verb), selector=selector,
+                              found=t("no_element", selector=selector)),
+                    hint=t("action.missing.hint")))
+            await self._limited(do(self.page.locator(selector).first))
+        except _PageHung:
+            await self.record(CheckResult(name, False, message=t("page.hung"), hint=t("page.hung.hint")))
+        except CheckFailed:
+            raise
+        except Exception as exc:  # Playwright could not act: hung page, or hidden/disabled element
+            if not await self.responsive():
+                await self.record(CheckResult(name, False, message=t("page.hung"), hint=t("page.hung.hint")))
+            await self.record(CheckResult(
+                name, False, message=t("action.blocked", action=t("action." + verb), selector=selector),
+                found=str(exc).splitlines()[0], hint=t("action.blocked.hint")))
+
+    async def click(self, selector, *, times=1):
+        for _ in range(times):
+            await self._act("click", selector, lambda el: el.click(timeout=self.limits.action_timeout * 1000))
+
+    async def fill(self, selector, text):
+        await self._act("fill", selector, lambda el: el.fill(text, timeout=self.limits.action_timeout * 1000))
+
+    async def press(self, selector, key):
+        await self._act("fill", selector, lambda el: el.press(key, timeout=self.limits.action_timeout * 1000))

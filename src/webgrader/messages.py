@@ -1,0 +1,86 @@
+"""Every learner-facing sentence, in one place, so that it can be translated.
+
+Call `t(key, **values)`. A key missing in the chosen language falls back to English.
+The language comes from $WEBGRADER_LANG (for example "sv" or "uk"), default English.
+"""
+from __future__ import annotations
+
+import os
+
+EN = {
+    # page loading
+    "load.name": "The page {entry} loads",
+    "load.missing": "There is no file called {entry} in your work.",
+    "load.missing.hint": "Run the cell that starts with %%page {entry} (or put it back if you deleted it), then check again.",
+    "load.timeout": "The page did not finish loading within {seconds:g} seconds.",
+    "load.timeout.hint": "Look for a loop that never ends (for example while(true)) in your JavaScript.",
+    "load.failed": "The browser could not open the page: {error}",
+    "page.hung": "Your page stopped responding, so this check could not run.",
+    "page.hung.hint": "Something in your JavaScript runs forever (a loop that never ends?). Fix it and check again.",
+    "check.timeout": "The check took longer than {seconds:g} seconds: the page stopped responding.",
+    "blocked.request": "The page tried to load {url}, which the grader does not allow (there is no internet while grading). Keep every file your page needs next to it.",
+    # generic parts of a message
+    "expected": "Expected",
+    "found": "Found",
+    "hint": "Hint",
+    "js_errors": "Problems the browser reported",
+    "screenshot": "What the grader saw",
+    "passed": "Passed",
+    "failed": "Not yet",
+    "nothing": "nothing",
+    "no_element": "no element matching {selector}",
+    # element checks
+    "element.name": "The page has {what}",
+    "element.expected": "at least one element matching {selector}",
+    "element.hint": "Check the spelling of the tag, id or class. An id is written id=\"name\" and selected with #name.",
+    "count.name": "The page has at least {n} of {what}",
+    "count.expected": "at least {n} elements matching {selector}",
+    "count.exactly.name": "The page has exactly {n} of {what}",
+    "count.exactly.expected": "exactly {n} elements matching {selector}",
+    "count.found": "{n} elements",
+    "count.hint": "Count the elements in your HTML and check that each is closed properly.",
+    "text.name": "{what} shows the right text",
+    "text.equals": "the text \"{value}\"",
+    "text.contains": "text containing \"{value}\"",
+    "text.not_empty": "some text (it is empty)",
+    "text.found": "\"{value}\"",
+    "text.hint": "Check the spelling, spaces and capital letters of the text.",
+    "attribute.name": "{what} has a good {attribute} attribute",
+    "attribute.not_empty": "a {attribute} attribute that is not empty",
+    "attribute.starts_with": "a {attribute} attribute starting with \"{value}\"",
+    "attribute.equals": "{attribute}=\"{value}\"",
+    "attribute.missing": "no {attribute} attribute",
+    "attribute.hint": "Attributes are written inside the opening tag, like <img src=\"photo.png\" alt=\"A photo of me\">.",
+    "style.name": "{what} has the right {property}",
+    "style.not": "a {property} other than {value}",
+    "style.equals": "{property}: {value}",
+    "style.hint": "Check that style.css is linked with <link rel=\"stylesheet\" href=\"style.css\"> and that the selector matches.",
+    "image.name": "The image {what} loads",
+    "image.expected": "an image that the browser can show",
+    "image.found": "an image that did not load (src=\"{src}\")",
+    "image.hint": "Check that src names a file that exists, with the same spelling and capital letters.",
+    "no_js_errors.name": "The page runs without JavaScript errors",
+    "no_js_errors.expected": "no errors",
+    "no_js_errors.hint": "Open the browser console (F12) to see the error and the line it happened on.",
+    "js.name": "{what}",
+    "js.hint": "Read the task again and compare it with what your page does.",
+    # actions
+    "action.missing": "The grader wanted to {action} {selector}, but there is {found}.",
+    "action.missing.hint": "Check the id or class of the element in your HTML.",
+    "action.blocked": "The grader could not {action} {selector}.",
+    "action.blocked.hint": "Make sure the element is visible, not disabled and not covered by another element.",
+    "action.click": "click",
+    "action.fill": "type into",
+}
+
+CATALOGS = {"en": EN}
+
+
+def language() -> str:
+    return os.environ.get("WEBGRADER_LANG", "en").split("_")[0].lower() or "en"
+
+
+def t(key: str, **values) -> str:
+    """The sentence for `key` in the learner's language, filled with `values`."""
+    template = CATALOGS.get(language(), EN).get(key) or EN[key]
+    return template.format(**values)

@@ -1,0 +1,70 @@
+"""Grading limits, set with traitlets in the course's nbgrader_config.py.
+
+    c.WebGrader.check_timeout = 5.0
+
+A kernel that grades a notebook finds the course's configuration by walking up from
+its working folder to the first folder that holds both nbgrader_config.py and source/.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from traitlets import Float, Integer
+from traitlets.config import Configurable
+from traitlets.config.loader import PyFileConfigLoader
+
+
+class WebGrader(Configurable):
+    load_timeout = Float(3.0, help="Seconds a learner page may take to load before its checks fail.").tag(config=True)
+    check_timeout = Float(4.0, help="Seconds one check (with its browser calls) may take; a page stuck in a loop fails after this.").tag(config=True)
+    action_timeout = Float(2.0, help="Seconds a click or typing waits for its element to be ready.").tag(config=True)
+    settle_time = Float(0.5, help="Seconds a failing check keeps looking before it gives up, for pages that update a moment later.").tag(config=True)
+    screenshot_timeout = Float(3.0, help="Seconds allowed to take the screenshot shown with a failed check.").tag(config=True)
+    viewport_width = Integer(1024, help="Width in CSS pixels of the browser window pages are graded in.").tag(config=True)
+    viewport_height = Integer(640, help="Height in CSS pixels of the browser window pages are graded in.").tag(config=True)
+
+
+@dataclass(frozen=True)
+class Limits:
+    load_timeout: float = 3.0
+    check_timeout: float = 4.0
+    action_timeout: float = 2.0
+    settle_time: float = 0.5
+    screenshot_timeout: float = 3.0
+    close_timeout: float = 5.0
+    viewport: tuple[int, int] = (1024, 640)
+
+    @classmethod
+    def from_config(cls, config=None) -> "Limits":
+        wg = WebGrader(config=config)
+        return cls(wg.load_timeout, wg.check_timeout, wg.action_timeout, wg.settle_time,
+                   wg.screenshot_timeout, viewport=(wg.viewport_width, wg.viewport_height))
+
+
+def find_course_config(start: Path) -> Path | None:
+    for folder in [start, *start.parents]:
+        candidate = folder / "nbgrader_config.py"
+        if candidate.is_file() and (folder / "source").is_dir():
+            return candidate
+    return None
+
+
+@lru_cache(maxsize=8)
+def _limits_for(folder: str) -> Limits:
+    path = find_course_config(Path(folder))
+    if path is None:
+        return Limits.from_config()
+    return Limits.from_config(load_course_config(path))
+
+
+def current_limits() -> Limits:
+    return _limits_for(os.getcwd())
+
+
+def load_course_config(path: Path):
+    """The traitlets Config of a course's nbgrader_config.py."""
+    path = Path(path)
+    return PyFileConfigLoader(path.name, path=str(path.parent)).load_config()

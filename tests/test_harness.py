@@ -1,0 +1,152 @@
+"""The page harness and ready checks, in real Chromium."""
+import time
+
+import pytest
+
+from webgrader import CheckFailed, open_page
+from webgrader.harness import FAKE_ORIGIN
+
+PAGE = {
+    "index.html": """<!DOCTYPE html><html><head><title>T</title>
+<link rel="stylesheet" href="css/style.css"><script src="app.js" defer></script></head>
+<body><h1>Hello Olena</h1><ul><li>a</li><li>b</li></ul>
+<img id="ok" src="pic.png" alt="a picture"><a href="https://example.org/x">x</a>
+<button id="add">+</button><span id="count">0</span><p id="data"></p></body></html>""",
+    "css/style.css": "h1 { color: rgb(10, 20, 30); }",
+    "app.js": """let n = 0;
+document.getElementById('add').addEventListener('click', () => { n++; document.getElementById('count').textContent = n; });
+fetch('data.json').then(r => r.json()).then(d => { document.getElementById('data').textContent = d.word; });""",
+    "data.json": '{"word": "fetched"}',
+}
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cf"
+                    "c0f01f0005000201f55d5fe10000000049454e44ae426082")
+
+
+@pytest.fixture
+def assets(tmp_path):
+    (tmp_path / "pic.png").write_bytes(PNG)
+    return tmp_path
+
+
+def failure(run, coro) -> "CheckFailed":
+    with pytest.raises(CheckFailed) as info:
+        run(coro)
+    return info.value
+
+
+def test_linked_css_js_fetch_and_disk_image_all_load_from_the_fake_origin(run, assets):
+    page = run(open_page(files=PAGE, asset_dir=assets))
+    run(page.expect_style("h1", "color", equals="rgb(10, 20, 30)"))
+    run(page.click("#add", times=2))
+    run(page.expect_text("#count", equals="2"))
+    run(page.expect_text("#data", equals="fetched"))
+    run(page.expect_image_loaded("#ok"))
+    run(page.expect_no_js_errors())
+    assert all(r.url.startswith(FAKE_ORIGIN) for r in page.sandbox.requests)
+    assert [r.name for r in page.results][-1] == "The page runs without JavaScript errors"
+    assert all(r.passed for r in page.results)
+
+
+def test_each_check_type_fails_with_expected_found_and_hint(run, assets):
+    page = run(open_page(files=PAGE, asset_dir=assets))
+    cases = [
+        (page.expect_element("#missing"), "no element matching #missing"),
+        (page.expect_count("li", at_least=3), "2 elements"),
+        (page.expect_count("h1", exactly=2), "1 elements"),
+        (page.expect_text("h1", equals="Hello Iryna"), '"Hello Olena"'),
+        (page.expect_attribute("a", "href", starts_with="http://"), 'href="https://example.org/x"'),
+        (page.expect_attribute("img", "title", not_empty=True), "no title attribute"),
+        (page.expect_style("h1", "color", not_equals="rgb(10, 20, 30)"), "color: rgb(10, 20, 30)"),
+        (page.expect_js("document.title === 'Other'", name="The title is Other"), "False"),
+    ]
+    for coro, found in cases:
+        result = failure(run, coro).result
+        assert not result.passed and result.found == found, result
+        assert result.expected or result.name == "The title is Other"
+        assert result.hint
+        assert result.screenshot and len(result.screenshot) > 1000  # a real JPEG, base64
+
+
+def test_missing_image_and_broken_script_are_reported(run):
+    files = {"index.html": "<img src='nope.png' alt='x'><script>undefinedFunction()</script>"}
+    page = run(open_page(files=files, asset_dir=None))
+    assert "nope.png" in failure(run, page.expect_image_loaded()).result.found
+    result = failure(run, page.expect_no_js_errors()).result
+    assert "undefinedFunction" in result.found
+
+
+def test_requests_to_other_hosts_are_blocked_logged_and_explained(run):
+    files = {"index.html": """<link rel="stylesheet" href="https://cdn.example.com/bootstrap.css">
+<script src="https://code.jquery.com/jquery.js"></script><img src="file:///etc/passwd">
+<script>fetch('http://127.0.0.1:9/steal').catch(() => {}); $('h1');</script><h1>x</h1>"""}
+    page = run(open_page(files=files, asset_dir=None))
+    blocked = {r.url for r in page.sandbox.requests if r.verdict == "blocked"}
+    assert {"https://cdn.example.com/bootstrap.css", "https://code.jquery.com/jquery.js", "http://127.0.0.1:9/steal"} <= blocked
+    assert not [r for r in page.sandbox.requests if r.verdict == "served" and not r.url.startswith(FAKE_ORIGIN)]
+    result = failure(run, page.expect_no_js_errors()).result
+    assert "$ is not defined" in result.found
+    assert any("code.jquery.com" in p and "no internet" in p for p in result.js_errors)
+
+
+def test_page_files_never_come_from_disk_only_from_cells(run, tmp_path):
+    (tmp_path / "index.html").write_text("<h1>stale file on disk</h1>")
+    (tmp_path / "style.css").write_text("h1 { color: red }")
+    result = failure(run, open_page(files={}, asset_dir=tmp_path)).result
+    assert "There is no file called index.html" in result.message
+    page = run(open_page(files={"index.html": "<link rel=stylesheet href=style.css><h1>x</h1>"}, asset_dir=tmp_path))
+    run(page.expect_style("h1", "color", equals="rgb(0, 0, 0)"))  # style.css on disk was not served
+
+
+def test_infinite_loop_at_load_fails_within_five_seconds_and_next_page_is_fine(run):
+    start = time.monotonic()
+    result = failure(run, open_page(files={"index.html": "<script>while (true) {}</script>"}, asset_dir=None)).result
+    assert time.monotonic() - start < 5
+    assert "did not finish loading" in result.message and "loop" in result.hint
+    start = time.monotonic()
+    page = run(open_page(files={"index.html": "<h1>fine</h1>"}, asset_dir=None))
+    run(page.expect_text("h1", equals="fine"))
+    assert time.monotonic() - start < 3
+
+
+def test_infinite_loop_in_a_click_handler_fails_fast_and_later_checks_fail_at_once(run):
+    page = run(open_page(files={"index.html": "<button onclick='while(true){}'>go</button><h1>a</h1>"}, asset_dir=None))
+    start = time.monotonic()
+    result = failure(run, page.click("button")).result
+    assert time.monotonic() - start < 5
+    assert "stopped responding" in result.message
+    start = time.monotonic()
+    failure(run, page.expect_text("h1", equals="a"))
+    assert time.monotonic() - start < 0.5
+    page = run(open_page(files={"index.html": "<h1>next learner</h1>"}, asset_dir=None))
+    run(page.expect_text("h1", equals="next learner"))
+
+
+def test_evaluate_in_a_timer_loop_is_cut_by_the_check_time_limit(run):
+    files = {"index.html": "<h1>a</h1><script>setTimeout(() => { while (true) {} }, 50)</script>"}
+    page = run(open_page(files=files, asset_dir=None))
+    start = time.monotonic()
+    failure(run, page.expect_js("new Promise(r => setTimeout(() => r(true), 200))", name="waits"))
+    assert time.monotonic() - start < 5
+
+
+def test_clicking_a_missing_element_names_it(run):
+    page = run(open_page(files={"index.html": "<button id='add'>+</button>"}, asset_dir=None))
+    result = failure(run, page.click("#plus")).result
+    assert "#plus" in result.message and result.hint
+
+
+def test_pop_up_windows_are_closed(run):
+    files = {"index.html": "<script>for (let i = 0; i < 20; i++) window.open('about:blank');</script><h1>x</h1>"}
+    page = run(open_page(files=files, asset_dir=None))
+    run(page.expect_text("h1", equals="x"))
+    time.sleep(0.3)
+    assert len(page.context.pages) == 1
+    run(page.expect_js("window.open('about:blank') === null", name="window.open is refused"))
+
+
+def test_opening_the_next_page_closes_the_previous_context(run):
+    first = run(open_page(files={"index.html": "<h1>1</h1>"}, asset_dir=None))
+    second = run(open_page(files={"index.html": "<h1>2</h1>"}, asset_dir=None))
+    assert first.page.is_closed()
+    assert first.context not in second.context.browser.contexts

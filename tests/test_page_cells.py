@@ -1,0 +1,77 @@
+"""Page cells: solution stubs in the page's own language, storing files, the preview."""
+import os
+
+import nbformat
+import pytest
+
+from webgrader import magics, pages
+from webgrader.preprocessors import ClearPageSolutions
+
+
+def solution_cell(source):
+    return nbformat.v4.new_code_cell(source, metadata={"nbgrader": {
+        "solution": True, "grade": False, "locked": False, "grade_id": "x", "schema_version": 3}})
+
+
+@pytest.mark.parametrize("name, begin, end, stub", [
+    ("index.html", "<!-- BEGIN SOLUTION -->", "<!-- END SOLUTION -->", "<!-- YOUR CODE HERE -->"),
+    ("style.css", "/* BEGIN SOLUTION */", "/* END SOLUTION */", "/* YOUR CODE HERE */"),
+    ("app.js", "// BEGIN SOLUTION", "// END SOLUTION", "// YOUR CODE HERE"),
+])
+def test_solution_in_a_page_cell_becomes_a_stub_in_the_files_language(name, begin, end, stub):
+    cell = solution_cell(f"%%page {name}\nstarter before\n  {begin}\n  secret solution\n  {end}\nstarter after")
+    ClearPageSolutions().preprocess_cell(cell, {"language": "python"}, 0)
+    assert cell.source == f"%%page {name}\nstarter before\n  {stub}\nstarter after"
+    assert "NotImplementedError" not in cell.source and "secret" not in cell.source
+
+
+def test_python_cells_keep_nbgraders_python_stub():
+    cell = solution_cell("x = 1\n### BEGIN SOLUTION\nx = 2\n### END SOLUTION")
+    ClearPageSolutions().preprocess_cell(cell, {"language": "python"}, 0)
+    assert "raise NotImplementedError()" in cell.source and "x = 2" not in cell.source
+
+
+def test_a_page_solution_cell_without_markers_keeps_its_page_line():
+    cell = solution_cell("%%page index.html\n<h1>all solution</h1>")
+    ClearPageSolutions().preprocess_cell(cell, {"language": "python"}, 0)
+    assert cell.source == "%%page index.html\n<!-- YOUR CODE HERE -->"
+
+
+def test_page_magic_stores_the_file_writes_it_and_shows_a_preview(tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    pages.clear()
+    magics.page_magic("style.css", "h1 { color: red }")
+    magics.page_magic("index.html", '<link rel="stylesheet" href="style.css"><h1>Hej</h1>')
+    assert pages.current() == {"style.css": "h1 { color: red }", "index.html": '<link rel="stylesheet" href="style.css"><h1>Hej</h1>'}
+    assert (tmp_path / "index.html").read_text() == '<link rel="stylesheet" href="style.css"><h1>Hej</h1>'
+    preview = shown[-1].data
+    assert 'sandbox="allow-scripts' in preview and "allow-same-origin" not in preview
+    assert "color: red" in preview  # the linked stylesheet is inlined into the preview
+
+
+def test_page_magic_writes_nothing_and_shows_nothing_while_nbgrader_grades(tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    pages.clear()
+    magics.page_magic("index.html", "<h1>x</h1>")
+    assert pages.current() == {"index.html": "<h1>x</h1>"}
+    assert not shown and not os.listdir(tmp_path)
+
+
+def test_preview_inlines_scripts_and_images(tmp_path):
+    (tmp_path / "photo.png").write_bytes(b"\x89PNG fake")
+    files = {"index.html": '<img src="photo.png" alt="me"><script src="app.js"></script>', "app.js": "let a = '</script>';"}
+    doc = magics.preview_document("index.html", files, tmp_path)
+    assert 'src="data:image/png;base64,' in doc
+    assert "let a = '<\\/script>';" in doc
+
+
+@pytest.mark.parametrize("bad", ["../secret.html", "/", "a/../../b.css"])
+def test_page_names_cannot_climb_out_of_the_exercise_folder(bad):
+    with pytest.raises(ValueError):
+        pages.normalise_name(bad)
