@@ -145,8 +145,35 @@ def test_pop_up_windows_are_closed(run):
     run(page.expect_js("window.open('about:blank') === null", name="window.open is refused"))
 
 
-def test_opening_the_next_page_closes_the_previous_context(run):
+def test_each_open_page_starts_with_empty_storage_and_no_old_errors(run):
+    files = {"index.html": """<p id="seen"></p><script>
+document.getElementById('seen').textContent = [localStorage.getItem('k'), sessionStorage.getItem('k'), document.cookie].join('|');
+localStorage.setItem('k', 'old'); sessionStorage.setItem('k', 'old'); document.cookie = 'k=old';
+</script><script>notDefined()</script>"""}
+    first = run(open_page(files=files, asset_dir=None))
+    assert len(first.js_errors) == 1
+    second = run(open_page(files=files, asset_dir=None))
+    run(second.expect_text("#seen", equals="||"))
+    assert len(second.js_errors) == 1 and len(second.sandbox.requests) == 1
+
+
+def test_a_submission_keeps_one_context_and_ending_it_closes_page_then_context(run):
+    from webgrader.harness import end_submission
+
     first = run(open_page(files={"index.html": "<h1>1</h1>"}, asset_dir=None))
     second = run(open_page(files={"index.html": "<h1>2</h1>"}, asset_dir=None))
-    assert first.page.is_closed()
-    assert first.context not in second.context.browser.contexts
+    assert second.context is first.context
+    run(second.expect_text("h1", equals="2"))
+    run(end_submission())
+    assert second.page.is_closed()
+    third = run(open_page(files={"index.html": "<h1>3</h1>"}, asset_dir=None))
+    assert third.context is not second.context
+    assert len(third.context.browser.contexts) == 1
+
+
+def test_a_hung_page_is_replaced_by_a_new_context(run):
+    hung = run(open_page(files={"index.html": "<button onclick='while(true){}'>go</button>"}, asset_dir=None))
+    failure(run, hung.click("button"))
+    fresh = run(open_page(files={"index.html": "<h1>fresh</h1>"}, asset_dir=None))
+    assert fresh.context is not hung.context
+    run(fresh.expect_text("h1", equals="fresh"))
