@@ -11,7 +11,8 @@ setup:
 demo: setup
 	.venv/bin/webgrader demo
 
-test: setup
+test:
+	@PYTHON=$(PYTHON) bash scripts/setup.sh test
 	.venv/bin/python -m pytest
 
 doctor: setup

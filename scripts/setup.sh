@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up whatever is missing: a virtual environment, webgrader with its dependencies,
-# and a Chromium. Safe to re-run: it only does what is not done yet.
+# and a Chromium; with the argument `test`, also a PostgreSQL server for the tests.
+# Safe to re-run: it only does what is not done yet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
@@ -41,6 +42,17 @@ if ! browser_found; then
   else
     echo "No Chromium found. Install one with:  sudo apt-get install -y chromium" >&2
     echo "                                 or:  .venv/bin/python -m playwright install chromium" >&2
+    exit 1
+  fi
+fi
+
+if [ "${1:-}" = test ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  if as_root && debian; then
+    echo "Installing Debian's postgresql (a test starts its own server on 127.0.0.1) ..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql
+  else
+    echo "The tests need a PostgreSQL server installed (they start their own on 127.0.0.1):" >&2
+    echo "  sudo apt-get install -y postgresql" >&2
     exit 1
   fi
 fi

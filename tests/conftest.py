@@ -55,4 +55,4 @@ def graded_class(tmp_path_factory):
     class_dir = work / "class"
     shutil.copytree(REPO / "examples" / "class", class_dir)
     _solution_and_untouched(REPO, class_dir)
-    return run_demo(REPO, work / "run", class_dir, say=lambda *a: None)
+    return run_demo(REPO, work / "run", class_dir, say=lambda *a: None, grader="nbgrader")

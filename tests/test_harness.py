@@ -1,4 +1,5 @@
 """The page harness and ready checks, in real Chromium."""
+import asyncio
 import time
 
 import pytest
@@ -81,8 +82,11 @@ def test_requests_to_other_hosts_are_blocked_logged_and_explained(run):
 <script src="https://code.jquery.com/jquery.js"></script><img src="file:///etc/passwd">
 <script>fetch('http://127.0.0.1:9/steal').catch(() => {}); $('h1');</script><h1>x</h1>"""}
     page = run(open_page(files=files, asset_dir=None))
-    blocked = {r.url for r in page.sandbox.requests if r.verdict == "blocked"}
-    assert {"https://cdn.example.com/bootstrap.css", "https://code.jquery.com/jquery.js", "http://127.0.0.1:9/steal"} <= blocked
+    wanted = {"https://cdn.example.com/bootstrap.css", "https://code.jquery.com/jquery.js", "http://127.0.0.1:9/steal"}
+    deadline = time.monotonic() + 3  # a fetch need not have started by the load event
+    while not wanted <= {r.url for r in page.sandbox.requests if r.verdict == "blocked"} and time.monotonic() < deadline:
+        run(asyncio.sleep(0.05))  # the route handler runs on the event loop: let it run
+    assert wanted <= {r.url for r in page.sandbox.requests if r.verdict == "blocked"}
     assert not [r for r in page.sandbox.requests if r.verdict == "served" and not r.url.startswith(FAKE_ORIGIN)]
     result = failure(run, page.expect_no_js_errors()).result
     assert "$ is not defined" in result.found
@@ -118,6 +122,10 @@ def test_infinite_loop_in_a_click_handler_fails_fast_and_later_checks_fail_at_on
     start = time.monotonic()
     failure(run, page.expect_text("h1", equals="a"))
     assert time.monotonic() - start < 0.5
+    page = run(open_page(files={"index.html": "<button onclick='while(true){}'>go</button><h1>a</h1>"}, asset_dir=None))
+    start = time.monotonic()
+    assert "stopped responding" in failure(run, page.click("button")).result.message
+    assert time.monotonic() - start < 0.5, "the same files hanging at the same step fail at once"
     page = run(open_page(files={"index.html": "<h1>next learner</h1>"}, asset_dir=None))
     run(page.expect_text("h1", equals="next learner"))
 
@@ -140,7 +148,7 @@ def test_pop_up_windows_are_closed(run):
     files = {"index.html": "<script>for (let i = 0; i < 20; i++) window.open('about:blank');</script><h1>x</h1>"}
     page = run(open_page(files=files, asset_dir=None))
     run(page.expect_text("h1", equals="x"))
-    time.sleep(0.3)
+    run(asyncio.sleep(0.3))  # let any pop-up arrive and be closed
     assert len(page.context.pages) == 1
     run(page.expect_js("window.open('about:blank') === null", name="window.open is refused"))
 

@@ -30,12 +30,22 @@ def _what(selector: str, what: str | None) -> str:
     return what or f"“{selector}”"
 
 
+class _Threw(str):
+    """What an instructor's JavaScript expression threw in the page, instead of a value."""
+
+
 class PageChecks:
-    """Mixed into LearnerPage; relies on its `page`, `limits`, `_limited` and `record`."""
+    """Mixed into LearnerPage; relies on its `page`, `limits`, `_limited`, `evaluate_isolated`,
+    `unresponsive` and `record`.
+
+    The probes of the ready checks run in the grader's own JavaScript world of the page
+    (`evaluate_isolated`): the page's own scripts cannot replace the functions they use.
+    Only `expect_js` runs in the page's world, on purpose: it tests the learner's code.
+    """
 
     async def _poll(self, probe, ok):
-        """Probe until ok(value) or settle_time has passed; returns the last value."""
-        deadline = time.monotonic() + self.limits.settle_time
+        """Probe until ok(value) or until settle_time after the last load or action; returns the last value."""
+        deadline = self.last_change + self.limits.settle_time
         while True:
             value = await probe()
             if ok(value) or time.monotonic() >= deadline:
@@ -43,17 +53,20 @@ class PageChecks:
             await asyncio.sleep(0.05)
 
     async def _check(self, name, probe, ok, *, expected="", found=str, hint=""):
-        from .harness import _PageHung
+        from .harness import _PageHung, _PageUnstable
 
         try:
             value = await self._limited(self._poll(probe, ok))
         except _PageHung:
-            await self.record(CheckResult(name, False, message=t("page.hung"), expected=expected, hint=t("page.hung.hint")))
+            await self.record(self.unresponsive(name, expected))
+        except _PageUnstable:
+            await self.record(CheckResult(name, False, message=t("page.unstable"), expected=expected,
+                                          hint=t("page.unstable.hint")))
         passed = bool(ok(value))
         await self.record(CheckResult(name, passed, expected=expected, found="" if passed else found(value), hint=hint))
 
     def _eval(self, script, arg):
-        return lambda: self.page.evaluate(script, arg)
+        return lambda: self.evaluate_isolated(script, arg)
 
     # --- structure -------------------------------------------------------------
     async def expect_element(self, selector, *, what=None, name=None, hint=None):
@@ -169,10 +182,26 @@ class PageChecks:
             expected=t("image.expected"), found=found, hint=hint or t("image.hint"))
 
     async def expect_js(self, expression, *, name, expected="", hint=None):
-        """Passes when the JavaScript `expression`, evaluated in the page, is truthy."""
+        """Passes when the JavaScript `expression`, evaluated in the page's own world, is truthy.
+
+        An expression that throws (the learner's function fails) fails the check and says so.
+        """
+        from playwright.async_api import Error as PlaywrightError
+
+        from .harness import _is_crash
+
+        async def probe():
+            try:
+                return await self.page.evaluate(expression)
+            except PlaywrightError as exc:
+                if _is_crash(exc) or self.page.is_closed():
+                    raise
+                return _Threw(str(exc).splitlines()[0].removeprefix("Page.evaluate: "))
+
         await self._check(
-            t("js.name", what=name), lambda: self.page.evaluate(expression), bool,
-            expected=expected, found=lambda v: repr(v), hint=hint or t("js.hint"))
+            t("js.name", what=name), probe, lambda v: not isinstance(v, _Threw) and bool(v),
+            expected=expected, found=lambda v: t("js.threw", error=v) if isinstance(v, _Threw) else repr(v),
+            hint=hint or t("js.hint"))
 
     async def expect_no_js_errors(self, *, name=None, hint=None):
         async def errors():
@@ -184,12 +213,20 @@ class PageChecks:
             hint=hint or t("no_js_errors.hint"))
 
     # --- actions ---------------------------------------------------------------
-    async def _act(self, verb, selector, do):
-        from .harness import _PageHung
+    async def _act(self, verb, selector, do, key=None):
+        from .harness import _PageHung, hung_actions
 
         name = f"{t('action.' + verb)} {selector}"
+        self.history.append((verb, selector, key))
+        history = tuple(self.history)
         try:
-            count = await self._limited(self.page.evaluate(_COUNT, selector))
+            if history in hung_actions:  # these very files hung at this very step before
+                self.hung = True
+                raise _PageHung()
+            if history + ("crashed",) in hung_actions:  # ... or crashed the tab
+                self.tab.mark_crashed()
+                raise _PageHung()
+            count = await self._limited(self.evaluate_isolated(_COUNT, selector))
             if count == 0:
                 await self.record(CheckResult(
                     name, False,
@@ -197,13 +234,16 @@ class PageChecks:
                               found=t("no_element", selector=selector)),
                     hint=t("action.missing.hint")))
             await self._limited(do(self.page.locator(selector).first))
+            self.last_change = time.monotonic()
         except _PageHung:
-            await self.record(CheckResult(name, False, message=t("page.hung"), hint=t("page.hung.hint")))
+            hung_actions.add(history + ("crashed",) if self.crashed else history)
+            await self.record(self.unresponsive(name))
         except CheckFailed:
             raise
         except Exception as exc:  # Playwright could not act: hung page, or hidden/disabled element
             if not await self.responsive():
-                await self.record(CheckResult(name, False, message=t("page.hung"), hint=t("page.hung.hint")))
+                hung_actions.add(history + ("crashed",) if self.crashed else history)
+                await self.record(self.unresponsive(name))
             await self.record(CheckResult(
                 name, False, message=t("action.blocked", action=t("action." + verb), selector=selector),
                 found=str(exc).splitlines()[0], hint=t("action.blocked.hint")))
@@ -213,7 +253,7 @@ class PageChecks:
             await self._act("click", selector, lambda el: el.click(timeout=self.limits.action_timeout * 1000))
 
     async def fill(self, selector, text):
-        await self._act("fill", selector, lambda el: el.fill(text, timeout=self.limits.action_timeout * 1000))
+        await self._act("fill", selector, lambda el: el.fill(text, timeout=self.limits.action_timeout * 1000), text)
 
     async def press(self, selector, key):
-        await self._act("fill", selector, lambda el: el.press(key, timeout=self.limits.action_timeout * 1000))
+        await self._act("press", selector, lambda el: el.press(key, timeout=self.limits.action_timeout * 1000), key)

@@ -19,11 +19,26 @@ def _demo(args) -> int:
     from .demo import run_demo
 
     try:
-        result = run_demo(Path(args.course), Path(args.workdir) if args.workdir else None)
+        result = run_demo(Path(args.course), Path(args.workdir) if args.workdir else None, grader=args.grader)
     except CourseCommandFailed as exc:
         print(f"\nThe demo stopped: {exc}", file=sys.stderr)
         return 1
     return 1 if result.problems else 0
+
+
+def _autograde(args) -> int:
+    from .bulk import autograde
+
+    try:
+        report = autograde(Path(args.course), args.assignment, student_glob=args.student, workers=args.workers,
+                           force=args.force, scheduler=args.scheduler, progress=not args.quiet)
+    except ValueError as exc:
+        print(f"webgrader autograde: {exc}", file=sys.stderr)
+        return 2
+    print(report.summary())
+    if report.interrupted:
+        return 130
+    return 0 if report.ok else 1
 
 
 def _config(args) -> int:
@@ -41,7 +56,18 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("demo", help="run the whole nbgrader cycle on a copy of the course with the sample class")
     p.add_argument("--course", default=".", help="the course folder (default: here)")
     p.add_argument("--workdir", default=None, help="where the demo works (default: COURSE/demo-output)")
+    p.add_argument("--grader", choices=["webgrader", "nbgrader"], default="webgrader",
+                   help="grade with `webgrader autograde` (fast, default) or `nbgrader autograde` (a kernel per notebook)")
     p.set_defaults(func=_demo)
+    p = sub.add_parser("autograde", help="grade every submission of an assignment, fast (same results as nbgrader autograde)")
+    p.add_argument("assignment", help="the assignment id, a folder in source/")
+    p.add_argument("--student", default="*", help="only learners whose id matches this glob (default: all)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes, each with its own browser (default: 1)")
+    p.add_argument("--force", action="store_true", help="grade again even submissions already graded and unchanged")
+    p.add_argument("--scheduler", default=None, help="a Dask scheduler address (tcp://host:8786) to grade on a cluster")
+    p.add_argument("--course", default=".", help="the course folder (default: here)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_autograde)
     p = sub.add_parser("config", help="list webgrader's options for nbgrader_config.py, with their help")
     p.set_defaults(func=_config)
     args = parser.parse_args(argv)

@@ -50,11 +50,19 @@ class Course:
                 cfg.write(f"\nc.Exchange.root = {str(exchange)!r}\n")
         return course
 
-    @property
-    def course_id(self) -> str:
+    def coursedir(self):
+        """nbgrader's view of this course folder, from its nbgrader_config.py."""
+        from nbgrader.coursedir import CourseDirectory
+
         from .settings import load_course_config
 
-        return load_course_config(self.root / "nbgrader_config.py").CourseDirectory.course_id
+        config = load_course_config(self.root / "nbgrader_config.py")
+        config.CourseDirectory.root = str(self.root)
+        return CourseDirectory(config=config)
+
+    @property
+    def course_id(self) -> str:
+        return self.coursedir().course_id
 
     def assignments(self) -> list[str]:
         return sorted(p.name for p in (self.root / "source").iterdir() if p.is_dir() and not p.name.startswith("."))
@@ -100,7 +108,7 @@ class Course:
 
     # --- results ----------------------------------------------------------------
     def gradebook_url(self) -> str:
-        return f"sqlite:///{self.root / 'gradebook.db'}"
+        return self.coursedir().db_url
 
     def scores(self) -> dict[tuple[str, str], tuple[float, float]]:
         """(student, assignment) -> (score, max_score) from the gradebook."""

@@ -37,9 +37,12 @@ def score_table(scores: dict, assignments: list[str]) -> str:
 
 
 def run_demo(course_root: Path = Path("."), workdir: Path | None = None, class_dir: Path | None = None,
-             say=print) -> DemoResult:
+             say=print, grader: str = "webgrader") -> DemoResult:
     """Generate, release, let the sample class fetch and submit, collect, autograde,
-    generate feedback and export grades, all in `workdir` (default: demo-output/)."""
+    generate feedback and export grades, all in `workdir` (default: demo-output/).
+
+    `grader` is "webgrader" (`webgrader autograde`, the fast path) or "nbgrader"
+    (`nbgrader autograde`, a kernel per notebook)."""
     course_root = Path(course_root).resolve()
     workdir = Path(workdir or course_root / "demo-output").resolve()
     class_dir = Path(class_dir or course_root / "examples" / "class")
@@ -72,15 +75,21 @@ def run_demo(course_root: Path = Path("."), workdir: Path | None = None, class_d
 
     step(f"{len({s.student for s in submissions})} learners fetch, work and submit", learners_submit)
     def autograde(a):
-        # nbgrader goes on past a submission it cannot grade; record it and go on too.
+        # Both graders go on past a submission they cannot grade; record it and go on too.
         course.nbgrader("collect", a, "--update")
+        if grader == "webgrader":
+            from .bulk import autograde as bulk_autograde
+
+            report = bulk_autograde(course.root, a, force=True, progress=False)
+            problems.extend(f"{r.student}/{a}: {r.error}" for r in report.results if r.status == "failed")
+            return
         proc = course.nbgrader("autograde", a, "--force", check=False)
         problems.extend(course.failed_students(proc))
         if proc.returncode != 0 and not problems:
             problems.append(f"`nbgrader autograde {a}` exited with {proc.returncode}")
 
     for a in assignments:
-        step(f"collect and autograde {a}", lambda a=a: autograde(a))
+        step(f"collect and autograde {a} ({grader} autograde)", lambda a=a: autograde(a))
         step(f"generate feedback for {a}", lambda a=a: course.nbgrader("generate_feedback", a, "--force"))
     grades_csv = workdir / "grades.csv"
     step("export grades", lambda: course.nbgrader("export", f"--CsvExportPlugin.to={grades_csv}"))

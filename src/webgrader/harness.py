@@ -12,10 +12,13 @@ import asyncio
 import base64
 import contextvars
 import hashlib
+import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from . import pages
@@ -30,6 +33,32 @@ FAKE_ORIGIN = "http://learner.webgrader.test"
 MAX_ASSET_BYTES = 20 * 1024 * 1024
 # Every window.open() would start a renderer process: a loop of them floods two cores.
 NO_POPUPS = "Object.defineProperty(window, 'open', {value: () => null, writable: false, configurable: false});"
+# A page file is typed in a notebook cell: anything bigger is a picture pasted in as a
+# data: URL. Serving a body costs about 0.2 s a megabyte (Playwright's route.fulfill),
+# so a 50 MB page would hold the browser far beyond the load limit.
+MAX_PAGE_FILE_BYTES = 2 * 1024 * 1024
+# Seconds a document may take to let go (its unload handlers) before its tab is replaced.
+LEAVE_TIMEOUT = 1.0
+# Seconds a page that stopped answering is given to crash (out of memory) before it is called hung.
+CRASH_GRACE = 1.0
+# Seconds a check keeps trying to catch a document of a page that keeps reloading itself.
+UNSTABLE_AFTER = 2.0
+# Runs before any script of the page, in every frame (also in iframes the page creates).
+# Dialogs answer at once as if dismissed (alert: nothing, confirm: false, prompt: null), so
+# a storm of them costs no round trip to the grader. Console output is never graded, so it
+# is dropped in the page: a loop of console.log cannot flood the grader with hundreds of
+# megabytes. Plain assignments, so that a page which sets these itself still works.
+# A SharedWorker's requests are not routed (nor logged): pages get none.
+PAGE_GUARD = NO_POPUPS + """
+(() => {
+  delete window.SharedWorker;
+  window.alert = function alert() {}; window.print = function print() {};
+  window.confirm = function confirm() { return false; }; window.prompt = function prompt() { return null; };
+  for (const key of Object.keys(console)) { if (typeof console[key] === 'function') console[key] = function () {}; }
+})();"""
+# Requests of other schemes never reach routing: the browser refuses them itself
+# (file:, chrome:, devtools:, ...). They are logged as blocked all the same.
+_ROUTED_OR_LOCAL = ("http:", "https:", "data:", "blob:", "about:")
 
 
 @dataclass
@@ -45,6 +74,8 @@ class Sandbox:
     files: dict[str, str]
     asset_dir: Path | None
     requests: list[RequestRecord] = field(default_factory=list)
+    main_frame: object = None  # the tab's main frame, once the tab has its page
+    refused_navigation: asyncio.Event | None = None  # set when the main frame is kept from leaving
 
     def _asset(self, name: str) -> bytes | None:
         # Only non-code files (images, data) come from disk; pages come from cells.
@@ -63,7 +94,7 @@ class Sandbox:
         except ValueError:
             return None
         if name in self.files:
-            return self.files[name].encode("utf-8")
+            return _utf8(self.files[name])
         return self._asset(name)
 
     async def handle(self, route, request) -> None:
@@ -83,18 +114,62 @@ class Sandbox:
                     )
             else:
                 self.requests.append(RequestRecord(url, "blocked"))
-                await route.abort("blockedbyclient")
-        except Exception:
-            pass  # the page went away while we answered: nothing to do
+                # A navigation refused as "aborted" leaves the learner's page in place; any
+                # other error would replace it with an error page, and checks would then
+                # pass or fail depending on when the page tried to leave.
+                if request.is_navigation_request():
+                    if request.frame == self.main_frame and self.refused_navigation is not None:
+                        self.refused_navigation.set()
+                    await route.abort("aborted")
+                else:
+                    await route.abort("blockedbyclient")
+        except Exception:  # the page went away while we answered, or the body could not be sent
+            try:
+                await route.abort("failed")
+            except Exception:
+                pass
+
+    def handle_websocket(self, ws) -> None:
+        """Routing does not see WebSockets: they come here, are logged and closed, never connected."""
+        self.requests.append(RequestRecord(ws.url, "blocked"))
+        asyncio.ensure_future(_quietly(ws.close(code=1008, reason="no network while grading")))
+
+    def note_request(self, request) -> None:
+        """Sees every request the browser attempts; logs those it refused before routing (file:, chrome:)."""
+        if not request.url.lower().startswith(_ROUTED_OR_LOCAL):
+            self.requests.append(RequestRecord(request.url, "blocked"))
+
+    def note_websocket(self, ws) -> None:
+        """A WebSocket that the WebSocket route did not catch (its connection dies at the dead proxy)."""
+        if not any(r.url == ws.url for r in self.requests):
+            self.requests.append(RequestRecord(ws.url, "blocked"))
 
     @property
     def blocked(self) -> list[str]:
         return [r.url for r in self.requests if r.verdict == "blocked"]
 
 
+def _utf8(text: str) -> bytes:
+    """The bytes of a page file. Invalid bytes read from a file (or lone surrogates from a
+    notebook's JSON) are passed on as they are; the browser shows them as U+FFFD."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace")
+
+
+async def _quietly(awaitable) -> None:
+    try:
+        await awaitable
+    except Exception:
+        pass
+
+
 # Pages that hung while loading, by content: the same files hang again, so later
 # checks of the same submission fail at once instead of waiting out the limit again.
 _hung_loads: dict[str, str] = {}
+# Likewise the steps (files, then each click or typing) after which a page stopped responding.
+hung_actions: set[tuple] = set()
 _tab: "_Tab | None" = None
 
 
@@ -114,10 +189,60 @@ class _Tab:
     def __init__(self, context, page, sandbox: Sandbox, viewport):
         self.context, self.page, self.sandbox, self.viewport = context, page, sandbox, viewport
         self.hung = False
+        self.fingerprint = ""
+        self.cdp = None
+        self.crashed = False
+        self.crash = asyncio.Event()
+        self.world: int | None = None  # the checks' isolated JavaScript world in the current document
+        self.frame_id: str | None = None  # the page's main frame, for making that world
         self.js_errors: list[str] = []
         page.on("pageerror", lambda err: self.js_errors.append(f"{err.name}: {err.message}" if getattr(err, "name", "") else str(err)))
         # Windows the page opens are closed at once: a learner page cannot flood the browser.
-        page.on("popup", lambda popup: asyncio.ensure_future(popup.close()))
+        page.on("popup", lambda popup: asyncio.ensure_future(_quietly(popup.close())))
+        page.on("websocket", sandbox.note_websocket)
+        sandbox.main_frame = page.main_frame
+        # The renderer died (out of memory): this tab is done; the next open_page makes a new one.
+        page.on("crash", lambda _: self.mark_crashed())
+
+    def mark_crashed(self) -> None:
+        self.crashed = self.hung = True
+        self.crash.set()
+
+    async def evaluate_isolated(self, function: str, arg=None):
+        """`function(arg)`, evaluated in a JavaScript world of the grader's own in the page's document.
+
+        It sees the same DOM, with pristine built-ins: a page that replaces querySelectorAll,
+        innerText or getComputedStyle cannot fool the checks.
+        """
+        if self.cdp is None:
+            self.cdp = await self.context.new_cdp_session(self.page)
+        # A page that reloads itself without end destroys the world between two calls now and
+        # then: try again, for a while, to catch one of its documents.
+        deadline = time.monotonic() + UNSTABLE_AFTER
+        while True:
+            try:
+                if self.world is None:
+                    if self.frame_id is None:
+                        tree = await self.cdp.send("Page.getFrameTree")
+                        self.frame_id = tree["frameTree"]["frame"]["id"]
+                    world = await self.cdp.send("Page.createIsolatedWorld", {
+                        "frameId": self.frame_id, "worldName": "webgrader-checks"})
+                    self.world = world["executionContextId"]
+                reply = await self.cdp.send("Runtime.callFunctionOn", {
+                    "functionDeclaration": function, "executionContextId": self.world,
+                    "arguments": [{"value": arg}], "returnByValue": True, "awaitPromise": True})
+            except PlaywrightError as exc:
+                if _is_crash(exc) or self.page.is_closed():
+                    raise
+                self.world = self.frame_id = None  # a new document was loaded: make the world anew in it
+                if time.monotonic() > deadline:
+                    raise _PageUnstable() from None
+                await asyncio.sleep(0.02)
+                continue
+            if "exceptionDetails" in reply:
+                details = reply["exceptionDetails"]
+                raise ProbeError((details.get("exception") or {}).get("description") or details.get("text", ""))
+            return reply["result"].get("value")
 
     @classmethod
     async def open(cls, browser, sandbox: Sandbox, viewport, limits: Limits) -> "_Tab":
@@ -131,20 +256,24 @@ class _Tab:
         return cls(context, page, sandbox, viewport)
 
     async def reset(self, files, asset_dir, viewport, limits: Limits) -> None:
-        """Forget the previous load: storage, cookies, errors, request log."""
-        cdp = await self.context.new_cdp_session(self.page)
-        try:
-            await cdp.send("Storage.clearDataForOrigin", {"origin": FAKE_ORIGIN, "storageTypes": "all"})
-        finally:
-            await cdp.detach()
-        await self.context.clear_cookies()
-        await self.page.goto("about:blank")  # sessionStorage belongs to the tab: leave the origin first
-        await self.page.evaluate("1")
+        """Forget the previous load: storage and cookies of the origin, errors, request log."""
+        if self.cdp is None:
+            self.cdp = await self.context.new_cdp_session(self.page)
+        if self.page.url.startswith(FAKE_ORIGIN):
+            # sessionStorage belongs to the tab, not the origin. Cleared from the grader's own
+            # world: the page can neither replace clear() nor break this by reloading itself.
+            await self.evaluate_isolated("() => sessionStorage.clear()")
+        # Leave the old document here, under reset's time limit: its unload, pagehide and
+        # beforeunload handlers (which may spin for seconds) must not count against the next
+        # page's load, nor get those innocent files remembered as hanging.
+        await asyncio.wait_for(self.page.goto("about:blank"), LEAVE_TIMEOUT)
+        await self.cdp.send("Storage.clearDataForOrigin", {"origin": FAKE_ORIGIN, "storageTypes": "all"})
         if viewport != self.viewport:
             await self.page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
             self.viewport = viewport
         self.sandbox.files, self.sandbox.asset_dir, self.sandbox.requests = files, asset_dir, []
         self.js_errors = []
+        self.world = None
 
     async def close(self, limits: Limits) -> None:
         """Page first, then its context (reverse order of creation); never raises."""
@@ -166,6 +295,8 @@ class LearnerPage(PageChecks):
         self.entry = entry
         self.limits = limits
         self.results: list[CheckResult] = []
+        self.last_change = time.monotonic()  # failing checks keep looking until settle_time after this
+        self.history: list = [tab.fingerprint]  # the files, then each action: what a hang is remembered by
 
     @property
     def js_errors(self) -> list[str]:
@@ -179,8 +310,13 @@ class LearnerPage(PageChecks):
     def hung(self, value: bool) -> None:
         self.tab.hung = value
 
+    @property
+    def crashed(self) -> bool:
+        return self.tab.crashed
+
     async def _limited(self, awaitable, seconds: float | None = None):
-        """Run one browser call under the check time limit; a timeout marks the page hung."""
+        """Run one browser call under the check time limit; a timeout marks the page hung,
+        a dead renderer marks it crashed."""
         if self.hung:
             if asyncio.iscoroutine(awaitable):
                 awaitable.close()
@@ -190,6 +326,21 @@ class LearnerPage(PageChecks):
         except asyncio.TimeoutError:
             self.hung = True
             raise _PageHung() from None
+        except PlaywrightError as exc:
+            if self.tab.crashed or _is_crash(exc) or self.page.is_closed():
+                self.tab.mark_crashed()
+                raise _PageHung() from None
+            raise
+
+    async def evaluate_isolated(self, function: str, arg=None):
+        """`function(arg)` in the checks' own JavaScript world (see `_Tab.evaluate_isolated`)."""
+        return await self.tab.evaluate_isolated(function, arg)
+
+    def unresponsive(self, name: str, expected: str = "") -> CheckResult:
+        """The failed result of a check that could not run because the page hung or crashed."""
+        if self.crashed:
+            return CheckResult(name, False, message=t("page.crashed"), expected=expected, hint=t("page.crashed.hint"))
+        return CheckResult(name, False, message=t("page.hung"), expected=expected, hint=t("page.hung.hint"))
 
     async def responsive(self) -> bool:
         """Whether the page's JavaScript still answers; marks the page hung if not."""
@@ -197,6 +348,12 @@ class LearnerPage(PageChecks):
             try:
                 await asyncio.wait_for(self.page.evaluate("1"), 0.5)
             except Exception:
+                # A renderer running out of memory stops answering a moment before it dies:
+                # wait that moment, so that the learner reads "crashed", not "stopped responding".
+                try:
+                    await asyncio.wait_for(self.tab.crash.wait(), CRASH_GRACE)
+                except asyncio.TimeoutError:
+                    pass
                 self.hung = True
         return not self.hung
 
@@ -229,8 +386,24 @@ class LearnerPage(PageChecks):
         return result
 
 
+class GraderError(RuntimeError):
+    """The grading machinery failed (no browser, crashed driver): the submission is not graded."""
+
+
 class _PageHung(Exception):
-    """Internal: a browser call ran out of time."""
+    """Internal: a browser call ran out of time, or the page crashed."""
+
+
+class _PageUnstable(Exception):
+    """Internal: the page kept loading new documents while a check looked at it."""
+
+
+class ProbeError(Exception):
+    """A check's own probe threw in the page (for example, on an invalid CSS selector)."""
+
+
+def _is_crash(exc: BaseException) -> bool:
+    return "crash" in str(exc).lower()
 
 
 # Where results are shown. Unset, inside IPython: the cell's output. The kernel-free
@@ -263,7 +436,9 @@ async def _new_context(browser, sandbox: Sandbox, viewport):
         reduced_motion="reduce",
     )
     await context.route("**/*", sandbox.handle)
-    await context.add_init_script(NO_POPUPS)
+    await context.route_web_socket(re.compile(".*"), sandbox.handle_websocket)
+    context.on("request", sandbox.note_request)
+    await context.add_init_script(PAGE_GUARD)
     return context
 
 
@@ -295,9 +470,15 @@ async def open_page(
 
     if entry not in files:
         fail(CheckResult(name, False, message=t("load.missing", entry=entry), hint=t("load.missing.hint", entry=entry)))
+    for file_name, text in sorted(files.items()):
+        size = len(_utf8(text))
+        if size > MAX_PAGE_FILE_BYTES:
+            fail(CheckResult(name, False, message=t("load.too_big", file=file_name, size=size / 2**20,
+                                                    limit=MAX_PAGE_FILE_BYTES / 2**20), hint=t("load.too_big.hint")))
     key = _fingerprint(files, entry, viewport)
     if key in _hung_loads:
-        fail(CheckResult(name, False, message=_hung_loads[key], hint=t("load.timeout.hint")))
+        crashed = _hung_loads[key] == t("load.crashed")
+        fail(CheckResult(name, False, message=_hung_loads[key], hint=t("page.crashed.hint" if crashed else "load.timeout.hint")))
 
     asset_path = Path(asset_dir) if asset_dir is not None else None
     if _tab is not None and not _tab.hung and not _tab.page.is_closed():
@@ -308,24 +489,80 @@ async def open_page(
     elif _tab is not None:
         await end_submission(limits)
     if _tab is None:
-        browser = await shared_browser.get()
-        _tab = await _Tab.open(browser, Sandbox(files, asset_path), viewport, limits)
+        try:
+            browser = await shared_browser.get()
+            _tab = await _Tab.open(browser, Sandbox(files, asset_path), viewport, limits)
+        except Exception as exc:  # the grader is broken, not the learner's page: never a silent zero
+            raise GraderError(f"The grading browser could not open a page ({type(exc).__name__}: {exc}). "
+                              "Run `webgrader doctor` to see why.") from exc
 
+    _tab.fingerprint = key
     learner_page = LearnerPage(_tab, entry, limits)
     try:
-        await learner_page._limited(
-            _tab.page.goto(f"{FAKE_ORIGIN}/{entry}", wait_until="load", timeout=limits.load_timeout * 1000 + 500),
-            limits.load_timeout)
-    except (_PageHung, PlaywrightTimeout):
-        message = t("load.timeout", seconds=limits.load_timeout)
+        await learner_page._limited(_load(_tab, f"{FAKE_ORIGIN}/{entry}", limits), limits.load_timeout)
+        learner_page.last_change = time.monotonic()
+    except (_PageHung, PlaywrightTimeout) as exc:
+        crashed = _tab.crashed or _is_crash(exc)
+        message = t("load.crashed") if crashed else t("load.timeout", seconds=limits.load_timeout)
         _hung_loads[key] = message
         problems = learner_page.problems()
         await end_submission(limits)
-        fail(CheckResult(name, False, message=message, hint=t("load.timeout.hint"), js_errors=problems))
-    except Exception as exc:  # a navigation error: the browser could not open the page
+        fail(CheckResult(name, False, message=message, hint=t("page.crashed.hint" if crashed else "load.timeout.hint"),
+                         js_errors=problems))
+    except _PageUnstable:  # it reloaded itself so fast that no document of it could be seen complete
         await end_submission(limits)
-        fail(CheckResult(name, False, message=t("load.failed", error=str(exc).splitlines()[0])))
+        fail(CheckResult(name, False, message=t("page.unstable"), hint=t("page.unstable.hint")))
+    except Exception as exc:  # a navigation error: the browser could not open the page
+        crashed = _is_crash(exc)
+        if crashed:
+            _hung_loads[key] = t("load.crashed")
+        await end_submission(limits)
+        if crashed:
+            fail(CheckResult(name, False, message=t("load.crashed"), hint=t("page.crashed.hint")))
+        fail(CheckResult(name, False, message=t("load.failed", error=(str(exc).splitlines() or [type(exc).__name__])[0])))
     return learner_page
+
+
+async def _load(tab: "_Tab", url: str, limits: Limits) -> None:
+    """tab.page.goto(url), until the page's load event.
+
+    A page that sends the tab elsewhere while it loads has that navigation refused, which
+    stops Chromium's parser there: the document completes, but Playwright, which saw a
+    navigation start, never reports its load. The grader then waits for the document itself.
+    A navigation that the previous document started just before it was left (a page that
+    reloads itself) may interrupt this one: it then loads the new files, and the load is
+    started again.
+    """
+    deadline = time.monotonic() + limits.load_timeout + 0.5
+    while True:
+        try:
+            await _load_once(tab, url, deadline)
+            return
+        except PlaywrightError as exc:
+            if "interrupted by another navigation" not in str(exc) or time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.05)
+
+
+async def _load_once(tab: "_Tab", url: str, deadline: float) -> None:
+    tab.sandbox.refused_navigation = refused = asyncio.Event()
+    goto = asyncio.ensure_future(tab.page.goto(url, wait_until="load", timeout=max(0.1, deadline - time.monotonic()) * 1000))
+    waiting = asyncio.ensure_future(refused.wait())
+    try:
+        await asyncio.wait({goto, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        while not goto.done():
+            if await tab.evaluate_isolated("(url) => location.href === url && document.readyState === 'complete'", url):
+                return
+            if time.monotonic() > deadline:
+                raise asyncio.TimeoutError()
+            await asyncio.sleep(0.05)
+        goto.result()
+    finally:
+        waiting.cancel()
+        if not goto.done():
+            goto.cancel()
+        elif not goto.cancelled():
+            goto.exception()  # retrieved, so that asyncio does not warn about it
 
 
 async def end_submission(limits: Limits | None = None) -> None:

@@ -18,6 +18,14 @@ EN = {
     "page.hung": "Your page stopped responding, so this check could not run.",
     "page.hung.hint": "Something in your JavaScript runs forever (a loop that never ends?). Fix it and check again.",
     "check.timeout": "The check took longer than {seconds:g} seconds: the page stopped responding.",
+    "page.crashed": "Your page crashed the browser tab: it may use too much memory. This check could not run.",
+    "page.crashed.hint": "Look for a loop that keeps adding to an array, a string or the page without end. Fix it and check again.",
+    "load.crashed": "Your page crashed the browser tab while loading: it may use too much memory.",
+    "load.too_big": "The file {file} is {size:.1f} MB; the grader accepts page files of at most {limit:g} MB.",
+    "load.too_big.hint": "Put big pictures in their own files next to the page (for example <img src=\"photo.jpg\">) instead of pasting them into the page as data: addresses.",
+    "page.unstable": "Your page kept loading itself again (or another page) while the grader looked at it, so this check could not run.",
+    "page.unstable.hint": "Look for code that reloads the page or changes location.href again and again, or a <meta http-equiv=\"refresh\"> tag.",
+    "js.threw": "an error: {error}",
     "blocked.request": "The page tried to load {url}, which the grader does not allow (there is no internet while grading). Keep every file your page needs next to it.",
     # generic parts of a message
     "expected": "Expected",
@@ -71,6 +79,7 @@ EN = {
     "action.blocked.hint": "Make sure the element is visible, not disabled and not covered by another element.",
     "action.click": "click",
     "action.fill": "type into",
+    "action.press": "press a key in",
 }
 
 CATALOGS = {"en": EN}

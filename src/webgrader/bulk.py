@@ -1,0 +1,308 @@
+"""`webgrader autograde`: grade a whole class, fast, and survive anything one submission does.
+
+Each submission goes through nbgrader's own Autograde converter (so the gradebook and
+autograded/ are exactly what `nbgrader autograde` makes), with `FastExecute` in place of
+nbgrader's Execute. Workers are long-lived processes, each with one warm browser.
+A submission counts as graded once its marker (autograded/STUDENT/.webgrader/ASSIGNMENT.json)
+is written; re-running skips those whose files have not changed since.
+"""
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import logging
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+from . import __version__
+
+FAST_PREPROCESSORS = None  # filled lazily: importing nbgrader costs about a second
+
+
+@dataclass
+class SubmissionResult:
+    student: str
+    assignment: str
+    status: str  # "graded", "skipped" or "failed"
+    path: str = ""  # "fast" or "kernel (why)"
+    seconds: float = 0.0
+    score: float | None = None
+    max_score: float | None = None
+    error: str = ""
+
+
+@dataclass
+class BulkReport:
+    assignment: str
+    results: list[SubmissionResult] = field(default_factory=list)
+    seconds: float = 0.0
+    interrupted: bool = False
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.results)
+
+    @property
+    def ok(self) -> bool:
+        return not self.interrupted and self.count("failed") == 0
+
+    def summary(self) -> str:
+        graded = [r for r in self.results if r.status == "graded"]
+        fast = sum(r.path == "fast" for r in graded)
+        rate = len(graded) / self.seconds * 60 if self.seconds and graded else 0.0
+        lines = [f"{self.assignment}: {len(graded)} graded ({fast} without a kernel, {len(graded) - fast} with one), "
+                 f"{self.count('skipped')} unchanged and skipped, {self.count('failed')} failed, "
+                 f"in {self.seconds:.1f} s ({rate:.0f} submissions a minute)."]
+        for r in self.results:
+            if r.path.startswith("kernel"):
+                lines.append(f"  {r.student}: graded with a kernel: {r.path[8:-1]}")
+        for r in self.results:
+            if r.status == "failed":
+                lines.append(f"  {r.student}: NOT graded: {r.error}")
+                lines.append(f"    for nbgrader's full log: nbgrader autograde {self.assignment} --student {r.student} --force")
+        if self.interrupted:
+            lines.append("Stopped before the end: run the same command again to grade the rest; nothing is graded twice.")
+        return "\n".join(lines)
+
+
+def _fast_preprocessors():
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput,
+                                        SaveAutoGrades)
+
+    from .fastpath import FastExecute
+
+    return [FastExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+            AssignLatePenalties, CheckCellMetadata]
+
+
+def find_students(course_root: Path, assignment: str, student_glob: str = "*") -> list[str]:
+    submitted = Path(course_root) / "submitted"
+    if not submitted.is_dir():
+        return []
+    return sorted(p.parent.name for p in submitted.glob(f"*/{assignment}")
+                  if p.is_dir() and fnmatch.fnmatchcase(p.parent.name, student_glob))
+
+
+def fingerprint(course_root: Path, assignment: str, student: str) -> str:
+    """Changes when the submission, the assignment's source or webgrader changes."""
+    digest = hashlib.sha256(__version__.encode())
+    for folder in (Path(course_root) / "submitted" / student / assignment, Path(course_root) / "source" / assignment):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def marker_path(course_root: Path, assignment: str, student: str) -> Path:
+    return Path(course_root) / "autograded" / student / ".webgrader" / f"{assignment}.json"
+
+
+def _write_marker(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    os.replace(tmp, path)  # atomic: a kill leaves either no marker or a whole one
+
+
+def _gradebook(config):
+    from nbgrader.api import Gradebook
+    from nbgrader.coursedir import CourseDirectory
+
+    coursedir = CourseDirectory(config=config)
+    return Gradebook(coursedir.db_url, coursedir.course_id)
+
+
+def _score(config, assignment: str, student: str):
+    with _gradebook(config) as gb:
+        sub = gb.find_submission(assignment, student)
+        return sub.score, sub.max_score
+
+
+def grade_one(course_root: str | Path, assignment: str, student: str, force: bool = False) -> SubmissionResult:
+    """Grade one submission with nbgrader's Autograde and the kernel-free path. Never raises."""
+    from .fastpath import submission_lock
+
+    course_root = Path(course_root).resolve()
+    start = time.perf_counter()
+    result = SubmissionResult(student, assignment, "failed")
+    try:
+        print_ = fingerprint(course_root, assignment, student)
+        marker = marker_path(course_root, assignment, student)
+        if not force and marker.exists():
+            try:
+                if json.loads(marker.read_text()).get("fingerprint") == print_:
+                    result.status, result.path = "skipped", json.loads(marker.read_text()).get("path", "")
+                    return result
+            except ValueError:
+                pass  # a damaged marker: grade again
+        with submission_lock:
+            marker.unlink(missing_ok=True)  # until this grading completes, the submission is not graded
+            result.path, result.error = _autograde(course_root, assignment, student)
+            if not result.error:
+                config = _config(course_root, assignment, student)
+                result.score, result.max_score = _score(config, assignment, student)
+                _write_marker(marker, {"fingerprint": print_, "path": result.path, "score": result.score,
+                                       "graded_at": time.strftime("%Y-%m-%dT%H:%M:%S")})
+                result.status = "graded"
+    except Exception as exc:  # bulk work survives one bad submission: record it and go on
+        result.error = f"{type(exc).__name__}: {exc}"
+    finally:
+        result.seconds = time.perf_counter() - start
+    return result
+
+
+def _config(course_root: Path, assignment: str, student: str):
+    from .settings import load_course_config
+
+    config = load_course_config(course_root / "nbgrader_config.py")
+    config.CourseDirectory.root = str(course_root)
+    config.CourseDirectory.assignment_id = assignment
+    config.CourseDirectory.student_id = student
+    return config
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage())
+
+
+def _autograde(course_root: Path, assignment: str, student: str) -> tuple[str, str]:
+    """Run nbgrader's Autograde converter for one student; (path taken, error or "")."""
+    from nbgrader.converters import Autograde
+    from nbgrader.converters.base import NbGraderException
+    from nbgrader.coursedir import CourseDirectory
+
+    from .fastpath import paths_taken
+
+    global FAST_PREPROCESSORS
+    FAST_PREPROCESSORS = FAST_PREPROCESSORS or _fast_preprocessors()
+    config = _config(course_root, assignment, student)
+    config.Autograde.autograde_preprocessors = FAST_PREPROCESSORS
+    config.Autograde.force = True  # skipping unchanged submissions is decided by the marker
+    log = logging.getLogger(f"webgrader.autograde.{student}")
+    log.propagate = False
+    collected = _Collect()
+    log.handlers = [collected]
+    log.setLevel(logging.INFO)
+    before = len(paths_taken)
+    converter = Autograde(coursedir=CourseDirectory(config=config), config=config, log=log)
+    try:
+        converter.start()
+    except NbGraderException:
+        return "", _reason(collected.lines)
+    taken = [path for _, path in paths_taken[before:]]
+    path = next((p for p in taken if p != "fast"), "fast") if taken else "fast"
+    return path, ""
+
+
+def _reason(log_lines: list[str]) -> str:
+    """The gist of nbgrader's complaints: a traceback's last line, other messages' first."""
+    gist = []
+    for message in log_lines:
+        lines = [line for line in message.strip().splitlines() if line.strip()]
+        if not lines:
+            continue
+        line = lines[-1] if lines[0].startswith("Traceback") else lines[0]
+        if line not in gist and not line.startswith(("Removing failed", "There was an error processing",
+                                                     "Please see the")):
+            gist.append(line)
+    return "; ".join(gist[-3:]) or "nbgrader could not grade it"
+
+
+def _worker_init():
+    # Workers ignore Ctrl-C: the parent decides, and waits for the submission in hand.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def autograde(course_root: str | Path, assignment: str, *, student_glob: str = "*", workers: int = 1,
+              force: bool = False, scheduler: str | None = None, progress: bool = True) -> BulkReport:
+    """Grade every submission of `assignment` matching `student_glob`. Library form of the CLI verb."""
+    course_root = Path(course_root).resolve()
+    if not (course_root / "source" / assignment).is_dir():
+        raise ValueError(f"There is no assignment {assignment!r} in {course_root / 'source'}. "
+                         f"Run `webgrader autograde ASSIGNMENT` in the course folder, with one of: "
+                         f"{', '.join(sorted(p.name for p in (course_root / 'source').iterdir() if p.is_dir()))}")
+    _ensure_in_gradebook(course_root, assignment)
+    students = find_students(course_root, assignment, student_glob)
+    report = BulkReport(assignment)
+    start = time.perf_counter()
+    bar = _progress(len(students), enabled=progress)
+    try:
+        for result in _results(course_root, assignment, students, workers, force, scheduler):
+            report.results.append(result)
+            bar.update(1)
+            if result.status == "failed":
+                bar.write(f"{result.student}: not graded: {result.error}")
+    except KeyboardInterrupt:
+        report.interrupted = True
+    finally:
+        bar.close()
+        report.seconds = time.perf_counter() - start
+    return report
+
+
+def _ensure_in_gradebook(course_root: Path, assignment: str) -> None:
+    """The assignment must have been generated (nbgrader keeps its source cells in the gradebook)."""
+    from nbgrader.api import MissingEntry
+
+    with _gradebook(_config(course_root, assignment, "*")) as gb:
+        try:
+            gb.find_assignment(assignment)
+        except MissingEntry:
+            raise ValueError(f"{assignment!r} is not in the gradebook yet: run `nbgrader generate_assignment "
+                             f"{assignment}` in {course_root} first.") from None
+
+
+def _results(course_root, assignment, students, workers, force, scheduler):
+    if scheduler:
+        from distributed import Client, as_completed as dask_completed
+
+        with Client(scheduler) as client:
+            futures = [client.submit(grade_one, str(course_root), assignment, s, force, pure=False) for s in students]
+            for future in dask_completed(futures):
+                yield future.result()
+        return
+    if workers <= 1:
+        for student in students:
+            yield grade_one(course_root, assignment, student, force)
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_worker_init) as pool:
+        futures = [pool.submit(grade_one, str(course_root), assignment, s, force) for s in students]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        except KeyboardInterrupt:
+            for future in futures:
+                future.cancel()
+            raise
+
+
+class _NoBar:
+    def update(self, n): pass
+    def write(self, text): print(text, file=sys.stderr)
+    def close(self): pass
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="submission", file=sys.stderr, dynamic_ncols=True,
+                bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}]")
+
+
+def report_json(report: BulkReport) -> str:
+    return json.dumps({"assignment": report.assignment, "seconds": report.seconds,
+                       "results": [asdict(r) for r in report.results]}, indent=1)

@@ -1,0 +1,221 @@
+"""Grading a notebook without a kernel, when it is provably only web content.
+
+`FastExecute` takes the place of nbgrader's `Execute` preprocessor in autograde. For a
+notebook whose learner-editable cells are only `%%page` cells, markdown, or empty, it
+never runs learner content as Python: it reads the page files from the cells and runs
+the instructor's locked cells (restored from source/ by nbgrader's OverwriteCells) in
+this process, on a warm browser, producing the outputs a kernel would have produced.
+Anything it cannot prove safe goes to nbgrader's ordinary kernel path.
+"""
+from __future__ import annotations
+
+import ast
+import asyncio
+import atexit
+import contextlib
+import io
+import os
+import re
+import threading
+import traceback
+from dataclasses import dataclass
+
+from nbformat import NotebookNode
+from nbgrader.preprocessors import Execute
+
+from . import harness, pages
+from .results import CheckFailed
+
+STRICT_PAGE_LINE = re.compile(r"%%page[ \t]+([^\s]+)[ \t]*")
+# The one IPython line of the locked set-up cell; it needs no kernel here.
+SETUP_LINES = re.compile(r"%load_ext\s+webgrader\s*")
+
+
+@dataclass
+class Plan:
+    """How to grade one notebook: `reason` is None for the kernel-free path."""
+    reason: str | None
+    pages: list[tuple[int, str, str]]  # (cell index, file name, body)
+    trusted: list[tuple[int, str]]  # (cell index, Python source) to run in order
+
+
+def _trusted(cell) -> bool:
+    # After nbgrader's sanitizing, only cells whose grade_id is in the gradebook keep it,
+    # and locked ones had their source put back from source/.
+    nb_meta = cell.metadata.get("nbgrader", {})
+    return bool(nb_meta.get("locked")) and bool(nb_meta.get("grade_id"))
+
+
+def _python_of_trusted_cell(source: str) -> str | None:
+    """The cell as plain Python (set-up magics dropped), or None if it needs IPython."""
+    kept = []
+    for line in source.split("\n"):
+        if SETUP_LINES.fullmatch(line.strip()):
+            continue
+        if line.lstrip().startswith(("%", "!")):
+            return None
+        kept.append(line)
+    python = "\n".join(kept)
+    try:
+        _parse(python)
+    except SyntaxError:
+        return None
+    return python
+
+
+def _parse(source: str) -> ast.Module:
+    return compile(source, "<cell>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT | ast.PyCF_ONLY_AST)
+
+
+def plan_notebook(nb: NotebookNode) -> Plan:
+    page_cells, trusted = [], []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        first, _, body = cell.source.partition("\n")
+        match = STRICT_PAGE_LINE.fullmatch(first)
+        if match:  # a page cell, the learner's or a read-only one of the instructor's
+            try:
+                name = pages.normalise_name(match.group(1))
+            except ValueError:
+                return Plan(f"cell {index} names an odd page file {match.group(1)!r}", [], [])
+            page_cells.append((index, name, body))
+            continue
+        if _trusted(cell):
+            python = _python_of_trusted_cell(cell.source)
+            if python is None:
+                return Plan(f"cell {index} is an instructor cell that needs IPython", [], [])
+            trusted.append((index, python))
+            continue
+        if all(not line.strip() or line.lstrip().startswith("#") for line in cell.source.split("\n")):
+            continue  # an empty or comment-only code cell does nothing in a kernel either
+        return Plan(f"cell {index} holds code that is not a page", [], [])
+    return Plan(None, page_cells, trusted)
+
+
+class _WarmLoop:
+    """One event loop in a background thread for the life of the process: the browser
+    it starts stays warm from one submission to the next, whichever thread asks."""
+
+    def __init__(self):
+        self._loop = None
+        self._lock = threading.Lock()
+
+    def run(self, coro):
+        with self._lock:
+            if self._loop is None:
+                self._loop = asyncio.new_event_loop()
+                threading.Thread(target=self._loop.run_forever, name="webgrader-browser", daemon=True).start()
+                atexit.register(self.close)
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
+
+    def close(self):
+        if self._loop is not None and self._loop.is_running():
+            try:
+                asyncio.run_coroutine_threadsafe(harness.close_all(), self._loop).result(timeout=10)
+            except Exception:
+                pass
+            self._loop.call_soon_threadsafe(self._loop.stop)
+
+
+warm_loop = _WarmLoop()
+# One submission at a time per process: the page registry, the tab and the working folder are per process.
+submission_lock = threading.RLock()
+# Which path each notebook took in this process, for the bulk grader's report.
+paths_taken: list[tuple[str, str]] = []
+
+
+def _display_output(obj) -> dict:
+    from IPython.core.formatters import DisplayFormatter
+
+    data, metadata = DisplayFormatter().format(obj)
+    return NotebookNode(output_type="display_data", data=data, metadata=metadata)
+
+
+def _error_output(exc: BaseException) -> dict:
+    if isinstance(exc, CheckFailed):
+        stb = [f"\x1b[0;31m{type(exc).__name__}\x1b[0m: {exc.result.name}"]
+    else:
+        stb = traceback.format_exception(type(exc), exc, exc.__traceback__)
+    return NotebookNode(output_type="error", ename=type(exc).__name__, evalue=str(exc), traceback=stb)
+
+
+async def _run_python(source: str, namespace: dict, outputs: list) -> None:
+    """Run a cell as IPython would: top-level await allowed, the last expression displayed."""
+    tree = _parse(source)
+    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+    result = eval(compile(tree, "<cell>", "exec", flags=flags), namespace)
+    if asyncio.iscoroutine(result):
+        await result
+    if last is not None:
+        value = eval(compile(ast.Expression(last.value), "<cell>", "eval", flags=flags), namespace)
+        if asyncio.iscoroutine(value):
+            value = await value
+        if value is not None:
+            out = _display_output(value)
+            outputs.append(NotebookNode(output_type="execute_result", data=out.data, metadata=out.metadata,
+                                        execution_count=None))
+
+
+async def _grade(nb: NotebookNode, plan: Plan, timeout: float | None, error_on_timeout: dict) -> None:
+    pages.clear()
+    namespace: dict = {"__name__": "__main__"}
+    outputs: list = []
+    harness.display_hook.set(lambda result: outputs.append(_display_output(result)))
+    page_at = {index: (name, body) for index, name, body in plan.pages}
+    code_at = dict(plan.trusted)
+    count = 0
+    try:
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            count += 1
+            cell.execution_count = count
+            outputs = cell.outputs = []
+            if index in page_at:
+                pages.store(*page_at[index])
+                continue
+            if index not in code_at:
+                continue
+            stdout = io.StringIO()
+            try:
+                with contextlib.redirect_stdout(stdout):
+                    await asyncio.wait_for(_run_python(code_at[index], namespace, outputs), timeout)
+            except asyncio.TimeoutError:
+                outputs.append(NotebookNode(output_type="error", **error_on_timeout))
+            except harness.GraderError:
+                raise  # not the learner's fault: the submission is reported as not graded
+            except Exception as exc:  # the cell failed, as it would in a kernel
+                outputs.append(_error_output(exc))
+            if stdout.getvalue():
+                outputs.insert(0, NotebookNode(output_type="stream", name="stdout", text=stdout.getvalue()))
+            for output in outputs:
+                if output.output_type == "execute_result":
+                    output.execution_count = count
+    finally:
+        await harness.end_submission()
+        pages.clear()
+
+
+class FastExecute(Execute):
+    """nbgrader's Execute, with a kernel-free path for notebooks of web content only."""
+
+    def preprocess(self, nb, resources):
+        plan = plan_notebook(nb)
+        name = resources.get("unique_key") or "notebook"
+        if plan.reason is not None:
+            self.log.info("Kernel path for %s: %s", name, plan.reason)
+            paths_taken.append((name, f"kernel ({plan.reason})"))
+            return super().preprocess(nb, resources)
+        self.log.info("Kernel-free path for %s", name)
+        paths_taken.append((name, "fast"))
+        folder = resources.get("metadata", {}).get("path") or "."
+        with submission_lock:
+            previous = os.getcwd()
+            os.chdir(folder)  # pages find their images and data files here, as in a kernel
+            try:
+                warm_loop.run(_grade(nb, plan, self.timeout, dict(self.error_on_timeout)))
+            finally:
+                os.chdir(previous)
+        return nb, resources
