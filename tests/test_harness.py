@@ -160,6 +160,7 @@ localStorage.setItem('k', 'old'); sessionStorage.setItem('k', 'old'); document.c
 </script><script>notDefined()</script>"""}
     first = run(open_page(files=files, asset_dir=None))
     assert len(first.js_errors) == 1
+    run(first.click("#seen"))  # a touched page is loaded anew by the next open_page()
     second = run(open_page(files=files, asset_dir=None))
     run(second.expect_text("#seen", equals="||"))
     assert len(second.js_errors) == 1 and len(second.sandbox.requests) == 1
@@ -185,3 +186,18 @@ def test_a_hung_page_is_replaced_by_a_new_context(run):
     fresh = run(open_page(files={"index.html": "<h1>fresh</h1>"}, asset_dir=None))
     assert fresh.context is not hung.context
     run(fresh.expect_text("h1", equals="fresh"))
+
+
+def test_an_untouched_page_serves_the_next_open_page_and_a_touched_one_is_loaded_again(run):
+    files = {"index.html": "<button id='b' onclick='this.textContent = 1'>0</button>"}
+    first = run(open_page(files=files, asset_dir=None))
+    run(first.expect_text("#b", equals="0"))
+    loaded_at = first.tab.loaded_at
+    second = run(open_page(files=files, asset_dir=None))
+    assert second.tab.loaded_at == loaded_at and len(second.sandbox.requests) == 1
+    run(second.click("#b"))
+    third = run(open_page(files=files, asset_dir=None))
+    assert third.tab.loaded_at > loaded_at
+    run(third.expect_text("#b", equals="0"))
+    other = run(open_page(files={"index.html": "<h1>other files</h1>"}, asset_dir=None))
+    run(other.expect_text("h1", equals="other files"))
