@@ -1,6 +1,5 @@
 """`webgrader autograde`: the kernel-free path gives exactly nbgrader's results, and bulk
 grading survives bad submissions, kills and re-runs; on Dask and on PostgreSQL too."""
-import json
 import os
 import shutil
 import signal

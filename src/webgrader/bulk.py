@@ -16,7 +16,7 @@ import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -302,7 +302,3 @@ def _progress(total: int, enabled: bool):
     return tqdm(total=total, unit="submission", file=sys.stderr, dynamic_ncols=True,
                 bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}]")
 
-
-def report_json(report: BulkReport) -> str:
-    return json.dumps({"assignment": report.assignment, "seconds": report.seconds,
-                       "results": [asdict(r) for r in report.results]}, indent=1)
