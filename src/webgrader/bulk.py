@@ -142,9 +142,9 @@ def grade_one(course_root: str | Path, assignment: str, student: str, force: boo
                 pass  # a damaged marker: grade again
         with submission_lock:
             marker.unlink(missing_ok=True)  # until this grading completes, the submission is not graded
-            result.path, result.error = _autograde(course_root, assignment, student)
+            config = _config(course_root, assignment, student)  # runs nbgrader_config.py: once a submission
+            result.path, result.error = _autograde(config)
             if not result.error:
-                config = _config(course_root, assignment, student)
                 result.score, result.max_score = _score(config, assignment, student)
                 _write_marker(marker, {"fingerprint": print_, "path": result.path, "score": result.score,
                                        "graded_at": time.strftime("%Y-%m-%dT%H:%M:%S")})
@@ -175,7 +175,7 @@ class _Collect(logging.Handler):
         self.lines.append(record.getMessage())
 
 
-def _autograde(course_root: Path, assignment: str, student: str) -> tuple[str, str]:
+def _autograde(config) -> tuple[str, str]:
     """Run nbgrader's Autograde converter for one student; (path taken, error or "")."""
     from nbgrader.converters import Autograde
     from nbgrader.converters.base import NbGraderException
@@ -185,7 +185,7 @@ def _autograde(course_root: Path, assignment: str, student: str) -> tuple[str, s
 
     global FAST_PREPROCESSORS
     FAST_PREPROCESSORS = FAST_PREPROCESSORS or _fast_preprocessors()
-    config = _config(course_root, assignment, student)
+    student = config.CourseDirectory.student_id
     config.Autograde.autograde_preprocessors = FAST_PREPROCESSORS
     config.Autograde.force = True  # skipping unchanged submissions is decided by the marker
     log = logging.getLogger(f"webgrader.autograde.{student}")
