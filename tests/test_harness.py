@@ -201,3 +201,22 @@ def test_an_untouched_page_serves_the_next_open_page_and_a_touched_one_is_loaded
     run(third.expect_text("#b", equals="0"))
     other = run(open_page(files={"index.html": "<h1>other files</h1>"}, asset_dir=None))
     run(other.expect_text("h1", equals="other files"))
+
+
+def test_between_submissions_the_next_context_is_made_ready_and_the_old_one_closed(run):
+    from webgrader import harness
+    from webgrader.harness import end_submission
+
+    first = run(open_page(files={"index.html": "<h1>1</h1>"}, asset_dir=None))
+    run(end_submission(prepare_next=True))
+    run(asyncio.sleep(0.5))
+    assert first.page.is_closed() and not harness._closing
+    spare = run(harness._spare)
+    second = run(open_page(files={"index.html": "<h1>2</h1>"}, asset_dir=None))
+    assert second.tab is spare and second.context is not first.context
+    run(second.expect_text("h1", equals="2"))
+    assert len(second.context.browser.contexts) == 1
+    run(end_submission(prepare_next=True))
+    browser = second.context.browser
+    run(harness.close_all())
+    assert harness._spare is None and not harness._closing and not browser.is_connected()

@@ -194,7 +194,7 @@ async def _grade(nb: NotebookNode, plan: Plan, timeout: float | None, error_on_t
                 if output.output_type == "execute_result":
                     output.execution_count = count
     finally:
-        await harness.end_submission()
+        await harness.end_submission(prepare_next=True)
         pages.clear()
 
 

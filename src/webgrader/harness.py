@@ -171,6 +171,11 @@ _hung_loads: dict[str, str] = {}
 # Likewise the steps (files, then each click or typing) after which a page stopped responding.
 hung_actions: set[tuple] = set()
 _tab: "_Tab | None" = None
+# A bulk grader asks end_submission() to get the next submission's context and page ready
+# while it does its own bookkeeping: a new renderer takes about 0.25 s to start.
+_spare: "asyncio.Task | None" = None
+# Tabs of finished submissions being closed in the background (page, then context).
+_closing: set = set()
 
 
 def _fingerprint(files: dict[str, str], entry: str, viewport) -> str:
@@ -510,13 +515,7 @@ async def open_page(
     elif _tab is not None:
         await end_submission(limits)
     if _tab is None:
-        try:
-            browser = await shared_browser.get()
-            _tab = await _Tab.open(browser, Sandbox(files, asset_path), viewport, limits)
-        except Exception as exc:  # the grader is broken, not the learner's page: never a silent zero
-            raise GraderError(f"The grading browser could not open a page ({type(exc).__name__}: {exc}). "
-                              "Run `webgrader doctor` to see why.") from exc
-
+        _tab = await _fresh_tab(files, asset_path, viewport, limits)
     _tab.fingerprint = key
     learner_page = LearnerPage(_tab, entry, limits)
     try:
@@ -587,15 +586,70 @@ async def _load_once(tab: "_Tab", url: str, deadline: float) -> None:
             goto.exception()  # retrieved, so that asyncio does not warn about it
 
 
-async def end_submission(limits: Limits | None = None) -> None:
-    """Close the current submission's page and context. The browser stays up for the next one."""
-    global _tab
-    if _tab is not None:
-        tab, _tab = _tab, None
-        await tab.close(limits or current_limits())
+async def _fresh_tab(files, asset_path, viewport, limits: Limits) -> "_Tab":
+    """The spare tab if one is ready (a bulk grader asked for it), else a new one."""
+    global _spare
+    spare, _spare = _spare, None
+    if spare is not None:
+        try:
+            tab = await asyncio.wait_for(spare, limits.load_timeout)
+        except BaseException:
+            tab = None  # it failed to start: try once more, below, and report that failure
+        if tab is not None and not tab.page.is_closed() and tab.viewport == viewport:
+            tab.sandbox.files, tab.sandbox.asset_dir = files, asset_path
+            return tab
+        if tab is not None:
+            _close_later(tab, limits)
+    try:
+        browser = await shared_browser.get()
+        return await _Tab.open(browser, Sandbox(files, asset_path), viewport, limits)
+    except Exception as exc:  # the grader is broken, not the learner's page: never a silent zero
+        raise GraderError(f"The grading browser could not open a page ({type(exc).__name__}: {exc}). "
+                          "Run `webgrader doctor` to see why.") from exc
+
+
+async def _open_spare(viewport, limits: Limits) -> "_Tab":
+    browser = await shared_browser.get()
+    return await _Tab.open(browser, Sandbox({}, None), viewport, limits)
+
+
+def _close_later(tab: "_Tab", limits: Limits) -> None:
+    task = asyncio.ensure_future(tab.close(limits))
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)
+
+
+async def end_submission(limits: Limits | None = None, *, prepare_next: bool = False) -> None:
+    """Close the current submission's page and context. The browser stays up for the next one.
+
+    With prepare_next (a bulk grader, between submissions), the closing goes on in the
+    background and a fresh context and page for the next submission start at once.
+    """
+    global _tab, _spare
+    limits = limits or current_limits()
+    tab, _tab = _tab, None
+    if prepare_next:
+        if tab is not None:
+            _close_later(tab, limits)
+        if _spare is None:
+            viewport = tab.viewport if tab is not None else tuple(limits.viewport)
+            _spare = asyncio.ensure_future(_open_spare(viewport, limits))
+            _spare.add_done_callback(lambda task: task.cancelled() or task.exception())  # retrieved: no warning
+        return
+    if tab is not None:
+        await tab.close(limits)
 
 
 async def close_all() -> None:
-    """Close the open page and context, then the browser and driver."""
+    """Close the open page and context, the spare and closing ones, then the browser and driver."""
+    global _spare
     await end_submission()
+    spare, _spare = _spare, None
+    if spare is not None:
+        try:
+            _close_later(await spare, current_limits())
+        except BaseException:
+            pass
+    if _closing:
+        await asyncio.wait(set(_closing))
     await shared_browser.close()
