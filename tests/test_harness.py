@@ -166,18 +166,60 @@ localStorage.setItem('k', 'old'); sessionStorage.setItem('k', 'old'); document.c
     assert len(second.js_errors) == 1 and len(second.sandbox.requests) == 1
 
 
-def test_a_submission_keeps_one_context_and_ending_it_closes_page_then_context(run):
-    from webgrader.harness import end_submission
+def test_a_submission_keeps_its_contexts_and_ending_it_closes_them_all(run):
+    from webgrader.harness import STANDBY_TABS, end_submission
 
     first = run(open_page(files={"index.html": "<h1>1</h1>"}, asset_dir=None))
     second = run(open_page(files={"index.html": "<h1>2</h1>"}, asset_dir=None))
-    assert second.context is first.context
+    assert second.context is first.context  # other files: the same tab, wiped
     run(second.expect_text("h1", equals="2"))
+    browser = second.context.browser
+    assert len(browser.contexts) <= 1 + STANDBY_TABS
     run(end_submission())
-    assert second.page.is_closed()
+    assert second.page.is_closed() and browser.contexts == []
     third = run(open_page(files={"index.html": "<h1>3</h1>"}, asset_dir=None))
     assert third.context is not second.context
-    assert len(third.context.browser.contexts) == 1
+
+
+def test_after_a_click_the_next_open_page_finds_the_page_loaded_in_a_readied_tab(run):
+    from webgrader import harness
+    from webgrader.harness import end_submission
+
+    files = {"index.html": "<script>localStorage.n = (localStorage.n || '') + 'x'; sessionStorage.s = 1;</script>"
+                           "<button id='b' onclick='this.textContent = localStorage.n'>0</button>"}
+    first = run(open_page(files=files, asset_dir=None))
+    assert not harness._ready  # an untouched page serves the next check itself
+    run(first.click("#b"))
+    run(first.expect_text("#b", equals="x"))
+    readied = run(harness._ready[0][1])  # loaded in the background meanwhile
+    asked = time.monotonic()
+    second = run(open_page(files=files, asset_dir=None))
+    assert second.tab is readied is not first.tab and second.tab.loaded_at < asked
+    run(second.click("#b"))
+    run(second.expect_text("#b", equals="x"))  # its own storage: the first load's is not seen
+    run(harness._ready[0][1])
+    third = run(open_page(files=files, asset_dir=None))  # the first tab, wiped and loaded again
+    assert third.tab is first.tab
+    run(third.click("#b"))
+    run(third.expect_text("#b", equals="x"))
+    run(third.expect_js("sessionStorage.s === '1' && sessionStorage.length === 1", name="sessionStorage wiped too"))
+    run(end_submission())
+    assert not harness._ready and not harness._free
+
+
+def test_no_tab_is_readied_when_no_more_loads_are_expected(run):
+    from webgrader import harness
+    from webgrader.harness import end_submission
+
+    token = harness.more_loads_expected.set(False)
+    try:
+        page = run(open_page(files={"index.html": "<h1 onclick='this.textContent = 1'>last</h1>"}, asset_dir=None))
+        run(page.click("h1"))
+        run(page.expect_text("h1", equals="1"))
+        assert not harness._ready
+    finally:
+        harness.more_loads_expected.reset(token)
+        run(end_submission())
 
 
 def test_a_hung_page_is_replaced_by_a_new_context(run):
@@ -209,14 +251,15 @@ def test_between_submissions_the_next_context_is_made_ready_and_the_old_one_clos
 
     first = run(open_page(files={"index.html": "<h1>1</h1>"}, asset_dir=None))
     run(end_submission(prepare_next=True))
-    run(asyncio.sleep(0.5))
-    assert first.page.is_closed() and not harness._closing
-    spare = run(harness._spare)
+    assert harness._closing  # closing goes on in the background...
+    run(asyncio.wait(set(harness._closing)))
+    assert first.page.is_closed()  # ... page first, then context
+    spare = run(harness._free[0])
     second = run(open_page(files={"index.html": "<h1>2</h1>"}, asset_dir=None))
     assert second.tab is spare and second.context is not first.context
     run(second.expect_text("h1", equals="2"))
-    assert len(second.context.browser.contexts) == 1
+    assert first.context not in second.context.browser.contexts
     run(end_submission(prepare_next=True))
     browser = second.context.browser
     run(harness.close_all())
-    assert harness._spare is None and not harness._closing and not browser.is_connected()
+    assert not harness._free and not harness._ready and not harness._closing and not browser.is_connected()

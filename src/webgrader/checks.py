@@ -68,6 +68,17 @@ def _what(selector: str, what: str | None) -> str:
     return what or f"“{selector}”"
 
 
+class _ActionSlow(Exception):
+    """A click or typing that the page had not taken in within the action time limit."""
+
+
+async def _within(awaitable, seconds: float):
+    try:
+        return await asyncio.wait_for(awaitable, seconds)
+    except asyncio.TimeoutError:
+        raise _ActionSlow() from None
+
+
 class _Threw(str):
     """What an instructor's JavaScript expression threw in the page, instead of a value."""
 
@@ -279,8 +290,10 @@ class PageChecks:
                 await self.record(CheckResult(
                     name, False, message=t("action.blocked", action=t("action." + verb), selector=selector),
                     found=t("action.why." + state), hint=t("action.blocked.hint")))
-            self.tab.dirty = True  # the next open_page() loads the page anew
-            problem = await self._limited(do(target))
+            self.tab.touch()  # the next open_page() loads the page anew
+            # Within the action limit, as Playwright's own actions: a page whose handler still
+            # runs after it is asked below whether it answers at all.
+            problem = await self._limited(_within(do(target), self.limits.action_timeout))
             if problem:
                 await self.record(CheckResult(
                     name, False, message=t("action.blocked", action=t("action." + verb), selector=selector),
@@ -295,9 +308,11 @@ class PageChecks:
             if not await self.responsive():
                 hung_actions.add(history + ("crashed",) if self.crashed else history)
                 await self.record(self.unresponsive(name))
+            found = (t("action.why.slow", seconds=self.limits.action_timeout) if isinstance(exc, _ActionSlow)
+                     else (str(exc).splitlines() or [type(exc).__name__])[0])
             await self.record(CheckResult(
                 name, False, message=t("action.blocked", action=t("action." + verb), selector=selector),
-                found=str(exc).splitlines()[0], hint=t("action.blocked.hint")))
+                found=found, hint=t("action.blocked.hint")))
 
     async def click(self, selector, *, times=1):
         async def click(target):

@@ -165,6 +165,8 @@ async def _grade(nb: NotebookNode, plan: Plan, timeout: float | None, error_on_t
     harness.display_hook.set(lambda result: outputs.append(_display_output(result)))
     page_at = {index: (name, body) for index, name, body in plan.pages}
     code_at = dict(plan.trusted)
+    loads_after = {index: any("open_page" in code for later, code in plan.trusted if later > index)
+                   for index in code_at}
     count = 0
     try:
         for index, cell in enumerate(nb.cells):
@@ -178,6 +180,7 @@ async def _grade(nb: NotebookNode, plan: Plan, timeout: float | None, error_on_t
                 continue
             if index not in code_at:
                 continue
+            harness.more_loads_expected.set(loads_after[index])  # no tab is readied for nothing
             stdout = io.StringIO()
             try:
                 with contextlib.redirect_stdout(stdout):

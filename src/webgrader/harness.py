@@ -170,12 +170,17 @@ async def _quietly(awaitable) -> None:
 _hung_loads: dict[str, str] = {}
 # Likewise the steps (files, then each click or typing) after which a page stopped responding.
 hung_actions: set[tuple] = set()
-_tab: "_Tab | None" = None
-# A bulk grader asks end_submission() to get the next submission's context and page ready
-# while it does its own bookkeeping: a new renderer takes about 0.25 s to start.
-_spare: "asyncio.Task | None" = None
-# Tabs of finished submissions being closed in the background (page, then context).
-_closing: set = set()
+# How many tabs are readied in the background (storage wiped, the same page loaded again,
+# untouched) while checks run in the current one: the next open_page() after a click then
+# finds its page loaded, instead of spending about 0.15 s on wiping and loading.
+STANDBY_TABS = 1
+# Whether more open_page() calls are to come in this submission: the kernel-free grader knows
+# (it sees the remaining cells); elsewhere assume so.
+more_loads_expected: contextvars.ContextVar = contextvars.ContextVar("webgrader_more_loads", default=True)
+_tab: "_Tab | None" = None  # the current submission's tab that checks run in
+_ready: list = []  # (what is loaded, future of the tab) for tabs being readied for the next open_page()
+_free: list = []  # futures of this submission's other tabs: fresh ones, or used ones not yet wiped
+_closing: set = set()  # tabs being closed in the background (page, then context)
 
 
 def _fingerprint(files: dict[str, str], entry: str, viewport) -> str:
@@ -198,6 +203,8 @@ class _Tab:
         self.loaded: tuple | None = None
         self.loaded_at = 0.0
         self.dirty = True
+        self.clean = True  # nothing was loaded in it since it was made or wiped
+        self.ready_args: tuple | None = None  # how to load the current page again, in another tab
         self.hung = False
         self.fingerprint = ""
         self.cdp = None
@@ -284,7 +291,29 @@ class _Tab:
         self.sandbox.files, self.sandbox.asset_dir, self.sandbox.requests = files, asset_dir, []
         self.js_errors = []
         self.world = None
-        self.loaded, self.dirty = None, True
+        self.loaded, self.dirty, self.clean = None, True, True
+
+    async def prepare(self, files, asset_dir, viewport, limits: Limits) -> None:
+        """Make the tab ready to load `files`: wiped if anything was loaded in it since."""
+        if not self.clean:
+            await asyncio.wait_for(self.reset(files, asset_dir, viewport, limits), limits.load_timeout)
+            return
+        if viewport != self.viewport:
+            await self.page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
+            self.viewport = viewport
+        self.sandbox.files, self.sandbox.asset_dir, self.sandbox.requests = files, asset_dir, []
+
+    def touch(self) -> None:
+        """A check is about to change the page: the next open_page() needs a new load, so a
+        tab starts getting that load ready in the background now."""
+        if not self.dirty:
+            self.dirty = True
+            if _tab is self and self.ready_args is not None and _loop_running():
+                _ready_more(*self.ready_args)
+
+    @property
+    def usable(self) -> bool:
+        return not self.hung and not self.crashed and not self.page.is_closed()
 
     async def close(self, limits: Limits) -> None:
         """Page first, then its context (reverse order of creation); never raises."""
@@ -347,7 +376,7 @@ class LearnerPage(PageChecks):
     def page(self):
         """The raw Playwright page, for instructors' own assertions. Using it may change the
         page, so the next open_page() loads it anew."""
-        self.tab.dirty = True
+        self.tab.touch()
         return self._page
 
     async def evaluate_isolated(self, function: str, arg=None):
@@ -500,20 +529,26 @@ async def open_page(
 
     asset_path = Path(asset_dir) if asset_dir is not None else None
     loading = (key, str(asset_path))
-    if _tab is not None and not _tab.hung and not _tab.crashed and not _tab.dirty and _tab.loaded == loading \
-            and not _tab.page.is_closed():
+    if _tab is not None and _tab.usable and not _tab.dirty and _tab.loaded == loading:
         # Nothing touched the page since it loaded these very files: loading them again would
         # give the same document (about 0.15 s a load, in every test cell of an assignment).
         learner_page = LearnerPage(_tab, entry, limits)
         learner_page.last_change = _tab.loaded_at
         return learner_page
-    if _tab is not None and not _tab.hung and not _tab.page.is_closed():
+    readied = await _take_ready(loading, limits)
+    if readied is not None:  # a tab that loaded these very files in the background, untouched since
+        _retire(_tab, limits)
+        _tab = readied
+        learner_page = LearnerPage(readied, entry, limits)
+        learner_page.last_change = readied.loaded_at
+        return learner_page
+    if _tab is not None and _tab.usable:
         try:
-            await asyncio.wait_for(_tab.reset(files, asset_path, viewport, limits), limits.load_timeout)
+            await _tab.prepare(files, asset_path, viewport, limits)
         except Exception:  # the old page would not let go: start over with a new context
-            await end_submission(limits)
+            await _discard_current(limits)
     elif _tab is not None:
-        await end_submission(limits)
+        await _discard_current(limits)
     if _tab is None:
         _tab = await _fresh_tab(files, asset_path, viewport, limits)
     _tab.fingerprint = key
@@ -522,22 +557,23 @@ async def open_page(
         await learner_page._limited(_load(_tab, f"{FAKE_ORIGIN}/{entry}", limits), limits.load_timeout)
         learner_page.last_change = _tab.loaded_at = time.monotonic()
         _tab.loaded, _tab.dirty = loading, False
+        _tab.ready_args = (files, asset_path, viewport, limits, entry, loading)
     except (_PageHung, PlaywrightTimeout) as exc:
         crashed = _tab.crashed or _is_crash(exc)
         message = t("load.crashed") if crashed else t("load.timeout", seconds=limits.load_timeout)
         _hung_loads[key] = message
         problems = learner_page.problems()
-        await end_submission(limits)
+        await _discard_current(limits)
         fail(CheckResult(name, False, message=message, hint=t("page.crashed.hint" if crashed else "load.timeout.hint"),
                          js_errors=problems))
     except _PageUnstable:  # it reloaded itself so fast that no document of it could be seen complete
-        await end_submission(limits)
+        await _discard_current(limits)
         fail(CheckResult(name, False, message=t("page.unstable"), hint=t("page.unstable.hint")))
     except Exception as exc:  # a navigation error: the browser could not open the page
         crashed = _is_crash(exc)
         if crashed:
             _hung_loads[key] = t("load.crashed")
-        await end_submission(limits)
+        await _discard_current(limits)
         if crashed:
             fail(CheckResult(name, False, message=t("load.crashed"), hint=t("page.crashed.hint")))
         fail(CheckResult(name, False, message=t("load.failed", error=(str(exc).splitlines() or [type(exc).__name__])[0])))
@@ -566,6 +602,7 @@ async def _load(tab: "_Tab", url: str, limits: Limits) -> None:
 
 
 async def _load_once(tab: "_Tab", url: str, deadline: float) -> None:
+    tab.clean = False
     tab.sandbox.refused_navigation = refused = asyncio.Event()
     goto = asyncio.ensure_future(tab.page.goto(url, wait_until="load", timeout=max(0.1, deadline - time.monotonic()) * 1000))
     waiting = asyncio.ensure_future(refused.wait())
@@ -586,31 +623,106 @@ async def _load_once(tab: "_Tab", url: str, deadline: float) -> None:
             goto.exception()  # retrieved, so that asyncio does not warn about it
 
 
-async def _fresh_tab(files, asset_path, viewport, limits: Limits) -> "_Tab":
-    """The spare tab if one is ready (a bulk grader asked for it), else a new one."""
-    global _spare
-    spare, _spare = _spare, None
-    if spare is not None:
-        try:
-            tab = await asyncio.wait_for(spare, limits.load_timeout)
-        except BaseException:
-            tab = None  # it failed to start: try once more, below, and report that failure
-        if tab is not None and not tab.page.is_closed() and tab.viewport == viewport:
-            tab.sandbox.files, tab.sandbox.asset_dir = files, asset_path
-            return tab
-        if tab is not None:
-            _close_later(tab, limits)
+# --- the tabs of a submission ------------------------------------------------------------
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+        return True
+    except RuntimeError:
+        return False
+
+
+def _task(coro) -> asyncio.Future:
+    task = asyncio.ensure_future(coro)
+    task.add_done_callback(lambda done: done.cancelled() or done.exception())  # retrieved: asyncio stays quiet
+    return task
+
+
+def _resolved(tab: "_Tab") -> asyncio.Future:
+    future = asyncio.get_running_loop().create_future()
+    future.set_result(tab)
+    return future
+
+
+async def _open_tab(viewport, limits: Limits) -> "_Tab":
     try:
         browser = await shared_browser.get()
-        return await _Tab.open(browser, Sandbox(files, asset_path), viewport, limits)
+        return await _Tab.open(browser, Sandbox({}, None), viewport, limits)
     except Exception as exc:  # the grader is broken, not the learner's page: never a silent zero
         raise GraderError(f"The grading browser could not open a page ({type(exc).__name__}: {exc}). "
                           "Run `webgrader doctor` to see why.") from exc
 
 
-async def _open_spare(viewport, limits: Limits) -> "_Tab":
-    browser = await shared_browser.get()
-    return await _Tab.open(browser, Sandbox({}, None), viewport, limits)
+async def _fresh_tab(files, asset_path, viewport, limits: Limits) -> "_Tab":
+    """One of the submission's free tabs, ready for `files`; else a new one."""
+    while _free:
+        try:
+            tab = await asyncio.wait_for(_free.pop(0), limits.load_timeout)
+        except Exception:
+            continue  # it failed to start: try the next, or a new one, and report that failure
+        if tab.usable:
+            try:
+                await tab.prepare(files, asset_path, viewport, limits)
+                return tab
+            except Exception:
+                pass
+        _close_later(tab, limits)
+    tab = await _open_tab(viewport, limits)
+    tab.sandbox.files, tab.sandbox.asset_dir = files, asset_path
+    return tab
+
+
+async def _ready_tab(source, files, asset_path, viewport, limits: Limits, entry: str, loading) -> "_Tab":
+    """A tab (the free one `source`, or a new one) wiped, with `entry` loaded and untouched.
+    Whatever goes wrong here is met again, and reported, when the page is loaded in the open."""
+    tab = await source if source is not None else await _open_tab(viewport, limits)
+    try:
+        await tab.prepare(files, asset_path, viewport, limits)
+        tab.fingerprint = loading[0]
+        await asyncio.wait_for(_load(tab, f"{FAKE_ORIGIN}/{entry}", limits), limits.load_timeout)
+        tab.loaded, tab.loaded_at, tab.dirty = loading, time.monotonic(), False
+        tab.ready_args = (files, asset_path, viewport, limits, entry, loading)
+        return tab
+    except BaseException:
+        _close_later(tab, limits)
+        raise
+
+
+def _ready_more(files, asset_path, viewport, limits: Limits, entry: str, loading) -> None:
+    """Start readying tabs with this very page (the current one was touched), if more loads are to come."""
+    for stale in [item for item in _ready if item[0] != loading]:  # readied for other files: free again
+        _ready.remove(stale)
+        _free.append(stale[1])
+    if not more_loads_expected.get():
+        return
+    while len(_ready) < STANDBY_TABS:
+        source = _free.pop(0) if _free else None
+        _ready.append((loading, _task(_ready_tab(source, files, asset_path, viewport, limits, entry, loading))))
+
+
+async def _take_ready(loading, limits: Limits) -> "_Tab | None":
+    """A tab readied with `loading` that made it; those that did not are closed."""
+    for item in [item for item in _ready if item[0] == loading]:
+        _ready.remove(item)
+        try:
+            tab = await asyncio.wait_for(asyncio.shield(item[1]), limits.load_timeout * 2 + limits.close_timeout)
+        except Exception:
+            _close_when_done(item[1], limits)
+            continue
+        if tab.usable and not tab.dirty and tab.loaded == loading:
+            return tab
+        _close_later(tab, limits)
+    return None
+
+
+def _retire(tab: "_Tab | None", limits: Limits) -> None:
+    """A tab the checks are done with: kept for readying again, or closed if it hung."""
+    if tab is None:
+        return
+    if tab.usable:
+        _free.append(_resolved(tab))
+    else:
+        _close_later(tab, limits)
 
 
 def _close_later(tab: "_Tab", limits: Limits) -> None:
@@ -619,37 +731,53 @@ def _close_later(tab: "_Tab", limits: Limits) -> None:
     task.add_done_callback(_closing.discard)
 
 
-async def end_submission(limits: Limits | None = None, *, prepare_next: bool = False) -> None:
-    """Close the current submission's page and context. The browser stays up for the next one.
+def _close_when_done(future, limits: Limits) -> None:
+    def close(done):
+        if not done.cancelled() and done.exception() is None:
+            _close_later(done.result(), limits)
+    future.add_done_callback(close)
 
-    With prepare_next (a bulk grader, between submissions), the closing goes on in the
-    background and a fresh context and page for the next submission start at once.
-    """
-    global _tab, _spare
-    limits = limits or current_limits()
-    tab, _tab = _tab, None
-    if prepare_next:
-        if tab is not None:
-            _close_later(tab, limits)
-        if _spare is None:
-            viewport = tab.viewport if tab is not None else tuple(limits.viewport)
-            _spare = asyncio.ensure_future(_open_spare(viewport, limits))
-            _spare.add_done_callback(lambda task: task.cancelled() or task.exception())  # retrieved: no warning
-        return
-    if tab is not None:
+
+async def _discard_current(limits: Limits) -> None:
+    """Close the current tab (it hung, crashed or would not let go); the others stay."""
+    global _tab
+    if _tab is not None:
+        tab, _tab = _tab, None
         await tab.close(limits)
 
 
+async def end_submission(limits: Limits | None = None, *, prepare_next: bool = False) -> None:
+    """Close all of the current submission's tabs (page, then context). The browser stays up.
+
+    With prepare_next (a bulk grader, between submissions), the closing goes on in the
+    background and fresh tabs for the next submission start at once: a new context and
+    page (a new renderer process) take about 0.25 s.
+    """
+    global _tab
+    limits = limits or current_limits()
+    current, _tab = _tab, None
+    others = [future for _, future in _ready] + _free
+    _ready.clear()
+    _free.clear()
+    for future in others:
+        _close_when_done(future, limits)
+    if prepare_next:
+        if current is not None:
+            _close_later(current, limits)
+        viewport = current.viewport if current is not None else tuple(limits.viewport)
+        _free.extend(_task(_open_tab(viewport, limits)) for _ in range(1 + STANDBY_TABS))
+        return
+    if current is not None:
+        await current.close(limits)
+    if others:
+        await asyncio.wait(others, timeout=limits.load_timeout * 2 + limits.close_timeout)
+    if _closing:
+        await asyncio.wait(set(_closing), timeout=limits.close_timeout * 2)
+
+
 async def close_all() -> None:
-    """Close the open page and context, the spare and closing ones, then the browser and driver."""
-    global _spare
+    """Close every tab, then the browser and driver."""
     await end_submission()
-    spare, _spare = _spare, None
-    if spare is not None:
-        try:
-            _close_later(await spare, current_limits())
-        except BaseException:
-            pass
     if _closing:
         await asyncio.wait(set(_closing))
     await shared_browser.close()

@@ -84,6 +84,7 @@ EN = {
     "action.why.malformed": "it does not accept that value",
     "action.why.not_a_number": "it is a number box, and the text is not a number",
     "action.why.gone": "it disappeared from the page",
+    "action.why.slow": "the page was still busy with it after {seconds:g} seconds",
     "action.click": "click",
     "action.fill": "type into",
     "action.press": "press a key in",
