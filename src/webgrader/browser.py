@@ -1,7 +1,9 @@
 """Finding, launching and describing the Chromium that grades pages.
 
 One browser per grading process: `shared_browser()` launches it lazily and keeps it
-for the life of the process (a kernel, or a bulk-grading worker).
+for the life of the process (a kernel, or a bulk-grading worker). A browser that stops
+answering (frozen, or dead) is killed, with its driver if that is stuck too, and the
+next `get()` launches a new one.
 """
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import asyncio
 import glob
 import os
 import shutil
+import signal
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,10 +41,13 @@ HARDENING_ARGS = [
     # the flag's name in Chromium 156, then its older name.
     "--webrtc-ip-handling-policy=disable_non_proxied_udp",
     "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
-    # A page that allocates without end dies (the tab crashes, reported as such) in about a
-    # second at 512 MB, instead of taking gigabytes for as long as its check may run.
-    "--js-flags=--max-old-space-size=512",
 ]
+
+
+def heap_flag(js_heap_mb: int) -> str:
+    """A page that allocates without end dies (the tab crashes, reported as such) in about a
+    second at 512 MB, instead of taking gigabytes for as long as its check may run."""
+    return f"--js-flags=--max-old-space-size={int(js_heap_mb)}"
 
 
 @dataclass
@@ -111,7 +117,7 @@ class BrowserNotFound(RuntimeError):
         super().__init__(msg)
 
 
-async def launch(playwright, *, timeout_s: float = 30.0):
+async def launch(playwright, *, timeout_s: float = 30.0, js_heap_mb: int = 512):
     """Launch a headless Chromium with the grader's flags; the caller closes it."""
     choice = find_browser()
     if not choice.found:
@@ -121,7 +127,7 @@ async def launch(playwright, *, timeout_s: float = 30.0):
         headless=True,
         # Chromium's own sandbox works for normal users; as root it cannot start.
         chromium_sandbox=not running_as_root(),
-        args=HARDENING_ARGS,
+        args=[*HARDENING_ARGS, heap_flag(js_heap_mb)],
         # Playwright turns Chromium's pop-up blocker off; on, it refuses every new window a
         # page opens without a click (50 links with target=_blank clicked by a script were
         # 50 new tabs, more than two cores can open within the load limit).
@@ -139,35 +145,188 @@ class SharedBrowser:
         self.browser = None
         self._loop = None
         self._lock = None
+        self._cdp = None  # a DevTools session with the browser process itself, to see that it answers
+        self.driver_pid: int | None = None
+        self.browser_pid: int | None = None
+        self.lost = 0  # browsers of this process that died or were killed for not answering
 
     async def get(self):
         loop = asyncio.get_running_loop()
         if self._loop is not loop:  # a new event loop (fresh asyncio.run): start afresh
-            self._playwright_cm = self.playwright = self.browser = None
+            self._forget_driver()
             self._loop, self._lock = loop, asyncio.Lock()
         async with self._lock:
-            if self.browser is None or not self.browser.is_connected():
+            if self.browser is not None and not self.browser.is_connected():
+                await self.kill()  # it died: what is left of it goes too
+            if self.browser is None:
                 if self.playwright is None:
                     from playwright.async_api import async_playwright
 
+                    before = _children(os.getpid())
                     self._playwright_cm = async_playwright()
                     self.playwright = await self._playwright_cm.start()
-                self.browser = await launch(self.playwright)
+                    self.driver_pid = _newest(_children(os.getpid()) - before)
+                from .settings import current_limits
+
+                before = _children(self.driver_pid)
+                self.browser = await launch(self.playwright, js_heap_mb=current_limits().js_heap_mb)
+                self.browser_pid = _newest(_children(self.driver_pid) - before)
+                self._cdp = None
         return self.browser
 
-    async def close(self):
-        """Close the browser, then the driver (reverse order of start)."""
+    async def answers(self, timeout: float) -> bool:
+        """Whether the browser process (not a page: a page stuck in a loop does not count) answers
+        a DevTools call within `timeout` seconds. True when no browser is running."""
+        if self.browser is None:
+            return True
+        if not self.browser.is_connected():
+            return False
+
+        async def version():
+            if self._cdp is None:
+                self._cdp = await self.browser.new_browser_cdp_session()
+            await self._cdp.send("Browser.getVersion")
+
+        try:
+            await asyncio.wait_for(version(), timeout)
+            return True
+        except Exception:
+            return False
+
+    async def check(self, timeout: float) -> bool:
+        """True if the browser answers; one that is frozen or dead is killed and forgotten
+        (`lost` counts it), and the next `get()` launches a new one."""
+        if await self.answers(timeout):
+            return True
+        await self.kill()
+        return False
+
+    async def kill(self, driver_grace: float = 2.0) -> None:
+        """SIGKILL the browser and every process it started; if the driver does not notice
+        within `driver_grace` seconds, it is stuck too: kill it as well. Never raises."""
+        if self.browser is None:
+            return
+        browser, self.browser, self._cdp = self.browser, None, None
+        self.lost += 1
+        gone = asyncio.Event()
+        browser.on("disconnected", lambda _: gone.set())
+        _kill_tree(self.browser_pid, with_group=True)  # Playwright starts it as a group of its own
+        if browser.is_connected():
+            try:
+                await asyncio.wait_for(gone.wait(), driver_grace)
+            except asyncio.TimeoutError:
+                self._kill_driver()
+        self.browser_pid = None
+
+    def _kill_driver(self) -> None:
+        # The driver's reader then fails with "Connection closed": expected, so read here and
+        # not logged by asyncio as never retrieved (Playwright keeps that future private).
+        failed = getattr(getattr(getattr(self._playwright_cm, "_client", None), "_transport", None),
+                         "on_error_future", None)
+        if failed is not None:
+            failed.add_done_callback(lambda f: f.cancelled() or f.exception())
+        _kill_tree(self.driver_pid, with_group=False)
+        self._forget_driver()
+
+    def _forget_driver(self) -> None:
+        self._playwright_cm = self.playwright = self.browser = self._cdp = None
+        self.driver_pid = self.browser_pid = None
+
+    async def close(self, timeout: float = 10.0):
+        """Close the browser, then the driver (reverse order of start); kill what does not close in time."""
         if self.browser is not None:
             try:
-                await self.browser.close()
+                await asyncio.wait_for(self.browser.close(), timeout)
             except Exception:
-                pass
+                await self.kill()
         if self._playwright_cm is not None:
             try:
-                await self._playwright_cm.__aexit__(None, None, None)
+                await asyncio.wait_for(self._playwright_cm.__aexit__(None, None, None), timeout)
             except Exception:
+                self._kill_driver()
+        self._forget_driver()
+
+    def sandboxed(self) -> bool | None:
+        """Whether the page renderers of the running browser are really confined by Chromium's
+        sandbox (a seccomp-bpf filter on each), as Linux reports it; None if that cannot be seen."""
+        renderers = [pid for pid in _tree(self.browser_pid, False) if "--type=renderer" in _cmdline(pid)]
+        modes = [_status(pid).get("Seccomp") for pid in renderers]
+        if not modes or None in modes:
+            return None
+        return all(mode == "2" for mode in modes)
+
+
+# Processes, as Linux shows them in /proc: enough to find and end the browser's own.
+def _processes() -> dict[int, tuple[int, int, str]]:
+    """pid -> (parent pid, process group, state) of every process."""
+    table = {}
+    for entry in os.scandir("/proc") if os.path.isdir("/proc") else ():
+        if entry.name.isdigit():
+            fields = _stat(int(entry.name))
+            if fields:
+                table[int(entry.name)] = (int(fields[1]), int(fields[2]), fields[0])
+    return table
+
+
+def _stat(pid: int) -> list[str]:
+    """The fields of /proc/PID/stat after the command name: state, parent, group, ..."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read().decode(errors="replace")
+    except OSError:
+        return []
+    return stat[stat.rindex(")") + 2:].split()
+
+
+def _children(pid: int | None) -> set[int]:
+    return {child for child, (parent, _, state) in _processes().items() if parent == pid and state != "Z"}
+
+
+def _newest(pids: set[int]) -> int | None:
+    """The one started last (a set of new children has one member, unless another thread started one too)."""
+    return max(pids, default=None, key=lambda pid: int((_stat(pid) or [0] * 20)[19]))
+
+
+def _tree(pid: int | None, with_group: bool) -> set[int]:
+    """`pid` and every process below it; with_group, also the rest of its process group (what a
+    dead browser left: its children are no longer below it, but still in its group)."""
+    if pid is None:
+        return set()
+    table = _processes()
+    found = {pid} if pid in table else set()
+    if with_group:
+        found |= {p for p, (_, group, _) in table.items() if group == pid}
+    while True:
+        more = {p for p, (parent, _, _) in table.items() if parent in found} - found
+        if not more:
+            return found
+        found |= more
+
+
+def _kill_tree(pid: int | None, with_group: bool) -> None:
+    # Stopped first, then listed again: a process cannot start a new child while the rest is killed.
+    for sig in (signal.SIGSTOP, signal.SIGKILL):
+        for each in _tree(pid, with_group):
+            try:
+                os.kill(each, sig)
+            except OSError:
                 pass
-        self._playwright_cm = self.playwright = self.browser = None
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _status(pid: int) -> dict[str, str]:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+    except OSError:
+        return {}
 
 
 shared_browser = SharedBrowser()

@@ -27,8 +27,12 @@ def _demo(args) -> int:
 
 
 def _autograde(args) -> int:
+    from .browser import running_as_root
     from .bulk import autograde
+    from .doctor import ROOT_SANDBOX
 
+    if running_as_root():  # once a run, here: workers and kernels stay quiet
+        print(f"webgrader autograde: Chromium's sandbox is {ROOT_SANDBOX}.", file=sys.stderr)
     try:
         report = autograde(Path(args.course), args.assignment, student_glob=args.student, workers=args.workers,
                            force=args.force, scheduler=args.scheduler, progress=not args.quiet)

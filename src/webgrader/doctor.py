@@ -36,28 +36,43 @@ class DoctorReport:
         return "\n".join(lines)
 
 
-async def _grade_a_page() -> str:
+async def _grade_a_page() -> tuple[str, bool | None]:
+    """Grade a tiny page; also whether its renderer was really sandboxed (seen while it runs)."""
+    from .browser import shared_browser
     from .harness import close_all, open_page
 
     try:
         page = await open_page(files={"index.html": "<title>t</title><h1>webgrader works</h1>"}, asset_dir=None)
         await page.expect_text("h1", equals="webgrader works")
-        return "loaded a page from the fake origin and checked it"
+        return "loaded a page from the fake origin and checked it", shared_browser.sandboxed()
     finally:
         await close_all()
 
 
+ROOT_SANDBOX = ("off: running as root, Chromium's own sandbox cannot start; run the grader as a normal user "
+                "to turn it on (README: Running as an unprivileged user)")
+
+
+def _sandbox_line(confined: bool | None) -> str:
+    if confined:
+        return "on: Chromium's own sandbox confines the pages (seen: each renderer under a seccomp-bpf filter)"
+    if running_as_root():
+        return ROOT_SANDBOX
+    if confined is False:
+        return "OFF: Chromium's renderers run without a seccomp-bpf filter, although the grader is not root"
+    return "on: Chromium's own sandbox is used (not seen: the renderers could not be inspected)"
+
+
 def doctor() -> DoctorReport:
     choice = find_browser()
-    sandbox = ("off: running as root, Chromium's own sandbox cannot start; run the grader as a normal user to turn it on"
-               if running_as_root() else "on: Chromium's own sandbox is used")
     if not choice.found:
-        return DoctorReport(None, choice.source, "-", False, sandbox, "no browser", 0.0)
+        return DoctorReport(None, choice.source, "-", False, _sandbox_line(None), "no browser", 0.0)
     start = time.perf_counter()
+    confined = None
     try:
-        detail = asyncio.run(_grade_a_page())
+        detail, confined = asyncio.run(_grade_a_page())
         launches = True
     except Exception as exc:  # report, do not crash: this is the diagnosis tool
         detail, launches = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", False
-    return DoctorReport(choice.path, choice.source, browser_version(choice.path), launches, sandbox, detail,
-                        time.perf_counter() - start)
+    return DoctorReport(choice.path, choice.source, browser_version(choice.path), launches, _sandbox_line(confined),
+                        detail, time.perf_counter() - start)

@@ -16,7 +16,9 @@ import contextlib
 import io
 import os
 import re
+import sys
 import threading
+import time
 import traceback
 from dataclasses import dataclass
 
@@ -24,7 +26,10 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 
 from . import harness, pages
-from .results import CheckFailed
+from .browser import shared_browser
+from .messages import t
+from .results import CheckFailed, OutputBudget, cell_budget
+from .settings import current_limits
 
 STRICT_PAGE_LINE = re.compile(r"%%page[ \t]+([^\s]+)[ \t]*")
 # The one IPython line of the locked set-up cell; it needs no kernel here.
@@ -158,8 +163,19 @@ async def _run_python(source: str, namespace: dict, outputs: list) -> None:
                                         execution_count=None))
 
 
-async def _grade(nb: NotebookNode, plan: Plan, timeout: float | None, error_on_timeout: dict) -> None:
+def _stopped_output(seconds: float) -> dict:
+    """The error of a check cell that the submission's time limit kept from running to the end."""
+    message, hint = t("submission.timeout", seconds=seconds), t("submission.timeout.hint")
+    return NotebookNode(output_type="error", ename="GradingStopped", evalue=message,
+                        traceback=[f"\x1b[0;31mGradingStopped\x1b[0m: {message}", f"{t('hint')}: {hint}"])
+
+
+async def _grade(nb: NotebookNode, plan: Plan, timeout: float | None, error_on_timeout: dict) -> int:
+    """Run the notebook's cells; returns how many check cells the submission's time limit stopped."""
     pages.clear()
+    limits = current_limits()
+    deadline = time.monotonic() + limits.submission_timeout
+    stopped = 0
     namespace: dict = {"__name__": "__main__"}
     outputs: list = []
     harness.display_hook.set(lambda result: outputs.append(_display_output(result)))
@@ -180,13 +196,24 @@ async def _grade(nb: NotebookNode, plan: Plan, timeout: float | None, error_on_t
                 continue
             if index not in code_at:
                 continue
+            left = deadline - time.monotonic()
+            if left <= 0:
+                outputs.append(_stopped_output(limits.submission_timeout))
+                stopped += 1
+                continue
+            cell_budget.set(OutputBudget(limits.max_output_kb * 1024))
             harness.more_loads_expected.set(loads_after[index])  # no tab is readied for nothing
             stdout = io.StringIO()
             try:
                 with contextlib.redirect_stdout(stdout):
-                    await asyncio.wait_for(_run_python(code_at[index], namespace, outputs), timeout)
+                    await asyncio.wait_for(_run_python(code_at[index], namespace, outputs),
+                                           left if timeout is None else min(timeout, left))
             except asyncio.TimeoutError:
-                outputs.append(NotebookNode(output_type="error", **error_on_timeout))
+                if timeout is None or left < timeout:  # the submission's time ran out, not the cell's
+                    outputs.append(_stopped_output(limits.submission_timeout))
+                    stopped += 1
+                else:
+                    outputs.append(NotebookNode(output_type="error", **error_on_timeout))
             except harness.GraderError:
                 raise  # not the learner's fault: the submission is reported as not graded
             except Exception as exc:  # the cell failed, as it would in a kernel
@@ -197,8 +224,12 @@ async def _grade(nb: NotebookNode, plan: Plan, timeout: float | None, error_on_t
                 if output.output_type == "execute_result":
                     output.execution_count = count
     finally:
+        # A browser that stopped answering is killed here, before closing the tab would wait
+        # for it; FastExecute then grades the submission again on a new one.
+        await shared_browser.check(limits.close_timeout)
         await harness.end_submission(prepare_next=True)
         pages.clear()
+    return stopped
 
 
 class FastExecute(Execute):
@@ -218,7 +249,42 @@ class FastExecute(Execute):
             previous = os.getcwd()
             os.chdir(folder)  # pages find their images and data files here, as in a kernel
             try:
-                warm_loop.run(_grade(nb, plan, self.timeout, dict(self.error_on_timeout)))
+                where = resources.get("nbgrader", {})
+                self._grade_on_a_working_browser(nb, plan, "/".join(
+                    filter(None, (where.get("student"), where.get("assignment"), where.get("notebook")))) or name)
             finally:
                 os.chdir(previous)
         return nb, resources
+
+    def _grade_on_a_working_browser(self, nb, plan: Plan, name: str) -> None:
+        """Grade; if the browser stopped answering or died meanwhile, the checks that failed
+        with it say nothing about the page: grade again, once, on the new browser."""
+        for attempt in (1, 2):
+            lost = shared_browser.lost
+            try:
+                stopped = warm_loop.run(_grade(nb, plan, self.timeout, dict(self.error_on_timeout)))
+            except harness.GraderError:
+                if shared_browser.lost == lost:
+                    raise
+                stopped = 0
+            if shared_browser.lost == lost:
+                if stopped:
+                    _tell(f"{name}: the submission used up its {current_limits().submission_timeout:g} seconds "
+                          f"(c.WebGrader.submission_timeout); {stopped} check cell(s) scored 0 with a message saying so.")
+                return
+            if attempt == 2:
+                raise harness.GraderError(
+                    "The grading browser stopped responding twice while grading this submission; it was killed "
+                    "and replaced both times, so the submission is not graded. Grade it again on its own "
+                    "(webgrader autograde ASSIGNMENT --student STUDENT --force); if it happens again, the page "
+                    "may freeze Chromium itself: open it by hand.")
+            # Loads and steps that "hung" on the frozen browser would otherwise fail again at once.
+            harness._hung_loads.clear()
+            harness.hung_actions.clear()
+            _tell(f"{name}: the grading browser stopped responding; it was killed, and a new one grades "
+                  "this submission again.")
+
+
+def _tell(line: str) -> None:
+    """A note for the instructor on the grader's stderr (bulk grading keeps nbgrader's log quiet)."""
+    print(f"webgrader: {line}", file=sys.stderr, flush=True)

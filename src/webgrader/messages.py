@@ -88,6 +88,12 @@ EN = {
     "action.click": "click",
     "action.fill": "type into",
     "action.press": "press a key in",
+    # limits for a whole submission and for the feedback of one cell
+    "submission.timeout": "Grading stopped: your page used up the {seconds:g} seconds allowed for the whole assignment, so this check and the ones after it could not run.",
+    "submission.timeout.hint": "Something in your page makes every check slow: a loop that runs for a long time, or timers that keep the page busy. Fix it and check again.",
+    "output.cut": "… [{n} more characters not shown]",
+    "output.more_problems": "… and {n} more",
+    "output.screenshot_dropped": "The picture is left out: the feedback of this cell is already as long as allowed.",
 }
 
 CATALOGS = {"en": EN}

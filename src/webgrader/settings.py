@@ -25,6 +25,10 @@ class WebGrader(Configurable):
     screenshot_timeout = Float(3.0, help="Seconds allowed to take the screenshot shown with a failed check.").tag(config=True)
     viewport_width = Integer(1024, help="Width in CSS pixels of the browser window pages are graded in.").tag(config=True)
     viewport_height = Integer(640, help="Height in CSS pixels of the browser window pages are graded in.").tag(config=True)
+    # Limits for a submission as a whole, and for what each check cell may add to the autograded notebook.
+    submission_timeout = Float(60.0, help="Seconds one whole submission may take on the kernel-free path of `webgrader autograde`; when they are used up, the remaining check cells fail with a message that says so (the submission is still graded).").tag(config=True)
+    js_heap_mb = Integer(512, help="Megabytes of JavaScript heap a learner page may use; a page that allocates without end crashes its tab when it reaches this. Read when the grading browser starts.").tag(config=True)
+    max_output_kb = Integer(512, help="Kilobytes of check results one check cell may show in the autograded notebook and its feedback: longer texts are cut with a note, and a screenshot that does not fit is left out with a note.").tag(config=True)
 
 
 @dataclass(frozen=True)
@@ -36,12 +40,16 @@ class Limits:
     screenshot_timeout: float = 3.0
     close_timeout: float = 5.0
     viewport: tuple[int, int] = (1024, 640)
+    submission_timeout: float = 60.0
+    js_heap_mb: int = 512
+    max_output_kb: int = 512
 
     @classmethod
     def from_config(cls, config=None) -> "Limits":
         wg = WebGrader(config=config)
         return cls(wg.load_timeout, wg.check_timeout, wg.action_timeout, wg.settle_time,
-                   wg.screenshot_timeout, viewport=(wg.viewport_width, wg.viewport_height))
+                   wg.screenshot_timeout, viewport=(wg.viewport_width, wg.viewport_height),
+                   submission_timeout=wg.submission_timeout, js_heap_mb=wg.js_heap_mb, max_output_kb=wg.max_output_kb)
 
 
 def find_course_config(start: Path) -> Path | None:
