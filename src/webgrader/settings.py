@@ -25,6 +25,8 @@ class WebGrader(Configurable):
     screenshot_timeout = Float(3.0, help="Seconds allowed to take the screenshot shown with a failed check.").tag(config=True)
     viewport_width = Integer(1024, help="Width in CSS pixels of the browser window pages are graded in.").tag(config=True)
     viewport_height = Integer(640, help="Height in CSS pixels of the browser window pages are graded in.").tag(config=True)
+    # What `webgrader autograde` accepts from a submission before nbgrader reads it.
+    max_notebook_mb = Float(50.0, help="Largest submitted notebook, in MB, that `webgrader autograde` reads; a bigger one is reported as not graded, before anything reads it. Learner notebooks are mostly outputs (page previews with photos pasted in, about 10 MB at most); grading needs about 4 times the notebook's size in memory.").tag(config=True)
 
 
 @dataclass(frozen=True)
