@@ -13,6 +13,7 @@ from nbgrader.api import Gradebook
 
 from tampered.corpus import ASSIGNMENT, CASES, MAX_SCORE, build_corpus, new_course
 from webgrader.bulk import autograde, grade_one
+from webgrader.settings import WebGrader
 
 REPO = Path(__file__).resolve().parents[1]
 BY_NAME = {case.student: case for case in CASES}
@@ -120,6 +121,7 @@ def test_a_notebook_over_the_size_limit_is_refused_without_being_read(batch):
     finally:
         config.write_text(original)
     assert result.status == "failed" and "at most 0.005 MB" in result.error
+    assert "c.WebGrader.max_notebook_mb" in WebGrader.class_config_section(), "`webgrader config` lists it"
     assert course.scores()[("zz-full-marks-after-the-rest", ASSIGNMENT)] == (8, 8), "the last grade stays"
 
 

@@ -27,16 +27,12 @@ CHECKS = ["check_one_click", "check_three_clicks", "check_greeting", "check_gree
           "check_empty_name", "check_no_errors"]
 
 # A learner cell that makes every check pass without looking at the page, in a kernel.
-CHEAT = """import inspect
-import webgrader.checks, webgrader.harness
-async def _passes(*args, **kwargs):
+CHEAT = """from webgrader.checks import PageChecks
+async def _passes(self, *args, **kwargs):
     return None
-for module in (webgrader.checks, webgrader.harness):
-    for obj in list(vars(module).values()):
-        if inspect.isclass(obj):
-            for name in list(vars(obj)):
-                if name.startswith(("expect_", "click", "fill", "press")):
-                    setattr(obj, name, _passes)
+for name in list(vars(PageChecks)):
+    if name.startswith("expect_"):
+        setattr(PageChecks, name, _passes)
 """
 
 
@@ -153,6 +149,7 @@ def _instructor_config(b: Build) -> None:
         "c = get_config()\nc.WebGrader.load_timeout = 0.001\nc.WebGrader.check_timeout = 0.001\n")
     (b.folder / "source" / ASSIGNMENT).mkdir(parents=True)
     shutil.copy(b.source, b.folder / "source" / ASSIGNMENT / NOTEBOOK)  # with the solutions
+    (b.folder / "source" / ASSIGNMENT / "notes.md").write_text("copied along, so source/ exists in autograded/")
     (b.folder / "gradebook.db").write_bytes(b"SQLite format 3\0" + b"\0" * 84)
     b.write()
 
@@ -216,7 +213,7 @@ CASES = [
          nbgrader="0/8: without the set-up cell every check fails with NameError: open_page"),
     Case("only-page-cells-left", "oksana", lambda b: (b.delete("setup", *CHECKS), b.write()), 4,
          says=("deleted by the learner: " + ", ".join(sorted(CHECKS + ["setup"])),),
-         nbgrader="0/8"),
+         nbgrader="0/8: no set-up cell"),
     Case("changed-points", "oksana", _changed_points, 4, says=("grading metadata", "check_greeting, check_one_click")),
     Case("test-cell-marked-ungraded", "oksana", _ungraded, 4, says=("grading metadata", "check_one_click"),
          nbgrader="NOT graded: RuntimeError: Inconsistent checksums for cell check_one_click"),
@@ -225,10 +222,12 @@ CASES = [
          nbgrader="NOT graded: AttributeError: 'str' object has no attribute 'get'"),
     Case("renamed-grade-id", "oksana", _renamed_grade_id, 4, path="cell 8 holds code that is not a page",
          says=("grade ids that source/ does not have: check_one_click_easy", "deleted by the learner: check_one_click"),
-         nbgrader="NOT graded: Notebook failed to validate; the nbgrader metadata may be corrupted."),
+         nbgrader="NOT graded: Notebook failed to validate; the nbgrader metadata may be corrupted"),
     Case("bonus-grade-cell", "oksana", _bonus_cell, 4, says=("grade ids that source/ does not have: bonus",),
-         nbgrader="NOT graded: nbgrader cell does not have a grade_id"),
-    Case("duplicated-page-cell", "oksana", _duplicated_page_cell, 4, says=("more than once: page_js",)),
+         nbgrader="NOT graded: Notebook failed to validate; the nbgrader metadata may be corrupted"),
+    Case("duplicated-page-cell", "oksana", _duplicated_page_cell, 4, says=("more than once: page_js",),
+         nbgrader="NOT graded, and the run stops: One or more notebooks in the assignment use an old version "
+                  "of the nbgrader metadata format (DeduplicateIds leaves an empty {} behind)"),
     Case("duplicated-cell-ids", "oksana", _duplicated_cell_ids, 4),
     Case("nbformat-v3", "oksana", lambda b: b.write_raw(nbformat.writes(nbformat.convert(b.nb, 3))), 4),
     Case("instructor-config-files", "oksana", _instructor_config, 4,
@@ -243,25 +242,34 @@ CASES = [
     Case("python-cell-patches-the-checks", "oksana", _cheat, 4, path="cell 7 holds code that is not a page",
          nbgrader="8/8",
          known_hole="Learner Python goes to the kernel path, where it runs before the tests in the same "
-                    "kernel and can replace the checks: this learner gets 8/8. Needs a change in fastpath.py."),
+                    "kernel and can replace the checks: 8/8, as in plain nbgrader. Needs a change in fastpath.py "
+                    "(see tests/tampered/README.md)."),
     # --- broken, NOT graded, with the reason and the fix ---------------------------------------
     Case("invalid-json", "olena", lambda b: b.write_raw(nbformat.writes(b.nb)[:400]), None,
          says=("is not valid JSON (line", "submit it again", ".ipynb_checkpoints/counter-checkpoint.ipynb"),
-         nbgrader="NOT graded: Notebook does not appear to be JSON"),
-    Case("empty-notebook-file", "olena", lambda b: b.write_raw(b""), None, says=("the file is empty",)),
+         nbgrader="NOT graded: NotJSONError: Notebook does not appear to be JSON"),
+    Case("empty-notebook-file", "olena", lambda b: b.write_raw(b""), None, says=("the file is empty",),
+         nbgrader="NOT graded: NotJSONError: Notebook does not appear to be JSON: ''"),
     Case("notebook-in-utf16", "olena", lambda b: b.write_raw(nbformat.writes(b.nb).encode("utf-16")), None,
-         says=("is not valid JSON (byte 0 is not UTF-8 text)",)),
+         says=("is not valid JSON (byte 0 is not UTF-8 text)",),
+         nbgrader="NOT graded: UnicodeDecodeError: 'utf-8' codec can't decode byte 0xff in position 0"),
     Case("nbformat-from-the-future", "olena",
          lambda b: b.write_raw('{"nbformat": 5, "nbformat_minor": 0, "metadata": {}, "cells": []}'), None,
-         says=("not a notebook that Jupyter can open (Unsupported nbformat version 5)", "fetch the assignment again")),
+         says=("not a notebook that Jupyter can open (Unsupported nbformat version 5)", "fetch the assignment again"),
+         nbgrader="NOT graded: NBFormatError: Unsupported nbformat version 5"),
     Case("huge-output", "olena", _huge_output, None,
-         says=("counter.ipynb is 100 MB", "at most 50 MB", "Clear Outputs", "c.WebGrader.max_notebook_mb")),
-    Case("huge-page-cell", "olena", _huge_page, None, says=("counter.ipynb is 60 MB", "at most 50 MB")),
-    Case("no-notebook", "olena", lambda b: None, None, says=("submitted no counter.ipynb", "holds no notebook")),
+         says=("counter.ipynb is 100 MB", "at most 50 MB", "Clear Outputs", "c.WebGrader.max_notebook_mb"),
+         nbgrader="8/8, after reading all of it (webgrader without the limit: 4 s and 380 MB more)"),
+    Case("huge-page-cell", "olena", _huge_page, None, says=("counter.ipynb is 60 MB", "at most 50 MB"),
+         nbgrader="0/8, after reading all of it: index.html is over the page file limit of 2 MB"),
+    Case("no-notebook", "olena", lambda b: None, None, says=("submitted no counter.ipynb", "holds no notebook"),
+         nbgrader="NOT graded: No notebooks were matched by '.../submitted/no-notebook/click-counter/*.ipynb'"),
     Case("renamed-notebook", "olena", lambda b: b.write(name="counter (1).ipynb"), None,
-         says=("submitted no counter.ipynb, but counter (1).ipynb", "Rename the right one to counter.ipynb")),
+         says=("submitted no counter.ipynb, but counter (1).ipynb", "Rename the right one to counter.ipynb"),
+         nbgrader="NOT graded: No notebooks found, did you forget to run 'nbgrader generate_assignment'?"),
     Case("link-to-a-grader-file", "olena", lambda b: (b.write(), os.symlink("/etc/passwd", b.folder / "data.txt")),
-         None, says=("data.txt, a link to /etc/passwd", "follows no links")),
+         None, says=("data.txt, a link to /etc/passwd", "follows no links"),
+         nbgrader="8/8: it copies the file the link points to into autograded/, where the page can load it"),
     # --- last: a normal learner after all the rest -------------------------------------------
     Case("zz-full-marks-after-the-rest", "olena", lambda b: b.write(), 8),
 ]
