@@ -35,6 +35,8 @@ class SubmissionResult:
     score: float | None = None
     max_score: float | None = None
     error: str = ""
+    refused: bool = False  # not graded because of the submission itself: nbgrader's log has nothing more
+    notes: list[str] = field(default_factory=list)  # what grading put right (a tampered test cell, ...)
 
 
 @dataclass
@@ -62,9 +64,13 @@ class BulkReport:
             if r.path.startswith("kernel"):
                 lines.append(f"  {r.student}: graded with a kernel: {r.path[8:-1]}")
         for r in self.results:
+            for note in r.notes:
+                lines.append(f"  {r.student}: {note}")
+        for r in self.results:
             if r.status == "failed":
                 lines.append(f"  {r.student}: NOT graded: {r.error}")
-                lines.append(f"    for nbgrader's full log: nbgrader autograde {self.assignment} --student {r.student} --force")
+                if not r.refused:
+                    lines.append(f"    for nbgrader's full log: nbgrader autograde {self.assignment} --student {r.student} --force")
         if self.interrupted:
             lines.append("Stopped before the end: run the same command again to grade the rest; nothing is graded twice.")
         return "\n".join(lines)
@@ -94,7 +100,11 @@ def fingerprint(course_root: Path, assignment: str, student: str) -> str:
     digest = hashlib.sha256(__version__.encode())
     for folder in (Path(course_root) / "submitted" / student / assignment, Path(course_root) / "source" / assignment):
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+            digest.update(str(path.relative_to(folder)).encode() + b"\0")
+            with open(path, "rb") as f:  # in pieces: a submission may hold a big file
+                for piece in iter(lambda: f.read(2**20), b""):
+                    digest.update(piece)
+            digest.update(b"\0")
     return digest.hexdigest()
 
 
@@ -126,13 +136,23 @@ def _score(config, assignment: str, student: str):
 def grade_one(course_root: str | Path, assignment: str, student: str, force: bool = False) -> SubmissionResult:
     """Grade one submission with nbgrader's Autograde and the kernel-free path. Never raises."""
     from .fastpath import submission_lock
+    from .settings import WebGrader
+    from .submission import expected_notebooks, problem_with
 
     course_root = Path(course_root).resolve()
     start = time.perf_counter()
     result = SubmissionResult(student, assignment, "failed")
     try:
-        print_ = fingerprint(course_root, assignment, student)
         marker = marker_path(course_root, assignment, student)
+        config = _config(course_root, assignment, student)  # runs nbgrader_config.py: once a submission
+        problem = problem_with(course_root / "submitted" / student / assignment,
+                               expected_notebooks(course_root, assignment), student,
+                               WebGrader(config=config).max_notebook_mb)
+        if problem:  # decided before anything else reads the submission
+            marker.unlink(missing_ok=True)
+            result.error, result.refused = problem, True
+            return result
+        print_ = fingerprint(course_root, assignment, student)
         if not force and marker.exists():
             try:
                 if json.loads(marker.read_text()).get("fingerprint") == print_:
@@ -142,12 +162,11 @@ def grade_one(course_root: str | Path, assignment: str, student: str, force: boo
                 pass  # a damaged marker: grade again
         with submission_lock:
             marker.unlink(missing_ok=True)  # until this grading completes, the submission is not graded
-            config = _config(course_root, assignment, student)  # runs nbgrader_config.py: once a submission
-            result.path, result.error = _autograde(config)
+            result.path, result.error, result.notes = _autograde(config)
             if not result.error:
                 result.score, result.max_score = _score(config, assignment, student)
                 _write_marker(marker, {"fingerprint": print_, "path": result.path, "score": result.score,
-                                       "graded_at": time.strftime("%Y-%m-%dT%H:%M:%S")})
+                                       "notes": result.notes, "graded_at": time.strftime("%Y-%m-%dT%H:%M:%S")})
                 result.status = "graded"
     except Exception as exc:  # bulk work survives one bad submission: record it and go on
         result.error = f"{type(exc).__name__}: {exc}"
@@ -157,12 +176,17 @@ def grade_one(course_root: str | Path, assignment: str, student: str, force: boo
 
 
 def _config(course_root: Path, assignment: str, student: str):
+    from nbgrader.coursedir import CourseDirectory
+
     from .settings import load_course_config
+    from .submission import NEVER_COPIED
 
     config = load_course_config(course_root / "nbgrader_config.py")
     config.CourseDirectory.root = str(course_root)
     config.CourseDirectory.assignment_id = assignment
     config.CourseDirectory.student_id = student
+    ignore = config.CourseDirectory.ignore if "ignore" in config.CourseDirectory else CourseDirectory.ignore.default()
+    config.CourseDirectory.ignore = list(ignore) + [p for p in NEVER_COPIED if p not in ignore]
     return config
 
 
@@ -175,33 +199,50 @@ class _Collect(logging.Handler):
         self.lines.append(record.getMessage())
 
 
-def _autograde(config) -> tuple[str, str]:
-    """Run nbgrader's Autograde converter for one student; (path taken, error or "")."""
+def _sanitize_preprocessors(config) -> list:
+    """nbgrader's sanitizing (or the course's), with every instructor cell first made as in source/."""
+    from nbgrader.converters import Autograde
+    from nbgrader.preprocessors import DeduplicateIds, OverwriteCells
+
+    from .submission import RestoreInstructorCells
+
+    chain = list(config.Autograde.sanitize_preprocessors if "sanitize_preprocessors" in config.Autograde
+                 else Autograde.sanitize_preprocessors.default())
+    if RestoreInstructorCells not in chain:  # before the steps that trust the metadata to be a dict
+        first = min((chain.index(p) for p in (DeduplicateIds, OverwriteCells) if p in chain), default=0)
+        chain.insert(first, RestoreInstructorCells)
+    return chain
+
+
+def _autograde(config) -> tuple[str, str, list[str]]:
+    """Run nbgrader's Autograde converter for one student; (path taken, error or "", notes)."""
     from nbgrader.converters import Autograde
     from nbgrader.converters.base import NbGraderException
     from nbgrader.coursedir import CourseDirectory
 
+    from . import submission
     from .fastpath import paths_taken
 
     global FAST_PREPROCESSORS
     FAST_PREPROCESSORS = FAST_PREPROCESSORS or _fast_preprocessors()
     student = config.CourseDirectory.student_id
     config.Autograde.autograde_preprocessors = FAST_PREPROCESSORS
+    config.Autograde.sanitize_preprocessors = _sanitize_preprocessors(config)
     config.Autograde.force = True  # skipping unchanged submissions is decided by the marker
     log = logging.getLogger(f"webgrader.autograde.{student}")
     log.propagate = False
     collected = _Collect()
     log.handlers = [collected]
     log.setLevel(logging.INFO)
-    before = len(paths_taken)
+    before, notes_before = len(paths_taken), len(submission.notes)
     converter = Autograde(coursedir=CourseDirectory(config=config), config=config, log=log)
     try:
         converter.start()
     except NbGraderException:
-        return "", _reason(collected.lines)
+        return "", _reason(collected.lines), []
     taken = [path for _, path in paths_taken[before:]]
     path = next((p for p in taken if p != "fast"), "fast") if taken else "fast"
-    return path, ""
+    return path, "", [note for _, note in submission.notes[notes_before:]]
 
 
 def _reason(log_lines: list[str]) -> str:

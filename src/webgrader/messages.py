@@ -94,6 +94,23 @@ EN = {
     "output.cut": "… [{n} more characters not shown]",
     "output.more_problems": "… and {n} more",
     "output.screenshot_dropped": "The picture is left out: the feedback of this cell is already as long as allowed.",
+    # submissions that `webgrader autograde` cannot grade (read by the instructor)
+    "submission.missing": "{student} submitted no {notebook}: {folder} holds no notebook. Ask {student} to submit the assignment again, then run webgrader autograde again.",
+    "submission.renamed": "{student} submitted no {notebook}, but {others}: the notebook was probably renamed or copied. Rename the right one to {notebook} in {folder} (or ask {student} to submit again), then run webgrader autograde again.",
+    "submission.not_json": "{student}'s notebook {notebook} is not valid JSON ({where}): it was cut off or edited outside Jupyter. Ask {student} to submit it again, or to restore it from their JupyterHub checkpoint ({checkpoint} in their assignment folder) and submit.",
+    "submission.empty": "the file is empty",
+    "submission.not_utf8": "byte {byte} is not UTF-8 text",
+    "submission.json_at": "line {line}, column {column}: {error}",
+    "submission.not_notebook": "{student}'s {notebook} is JSON but not a notebook that Jupyter can open ({reason}). Ask {student} to fetch the assignment again, copy their work into the new notebook and submit that.",
+    "submission.no_version": "it has no nbformat version",
+    "submission.too_big": "{student}'s notebook {notebook} is {size:.0f} MB; webgrader reads notebooks of at most {limit:g} MB, so it was not opened. Most of it is probably output (previews of big photos): ask {student} to clear all outputs (Edit > Clear Outputs of All Cells), save and submit again, or raise c.WebGrader.max_notebook_mb in nbgrader_config.py.",
+    "submission.link": "{student}'s submission holds {path}, a link to {target}: webgrader follows no links in a submission (a link could read the grader's own files). Replace the link with a copy of the file it stands for, or ask {student} to submit real files.",
+    # what grading put right in a submission (read by the instructor)
+    "submission.edited": "{notebook}: instructor cells changed by the learner: {cells}; graded as they are in source/",
+    "submission.deleted": "{notebook}: instructor cells deleted by the learner: {cells}; put back from source/ and graded",
+    "submission.metadata": "{notebook}: grading metadata (points, grade or locked flags, cell type) changed by the learner: {cells}; reset from source/",
+    "submission.unknown": "{notebook}: cells with grade ids that source/ does not have: {cells}; graded as the learner's own cells, worth no points",
+    "submission.duplicate": "{notebook}: cells that appear more than once: {cells}; only the last copy counts, as in nbgrader",
 }
 
 CATALOGS = {"en": EN}
