@@ -165,7 +165,8 @@ class SharedBrowser:
                     before = _children(os.getpid())
                     self._playwright_cm = async_playwright()
                     self.playwright = await self._playwright_cm.start()
-                    self.driver_pid = _newest(_children(os.getpid()) - before)
+                    self.driver_pid = _newest({pid for pid in _children(os.getpid()) - before
+                                               if "run-driver" in _cmdline(pid)})
                 from .settings import current_limits
 
                 before = _children(self.driver_pid)
@@ -177,8 +178,8 @@ class SharedBrowser:
     async def answers(self, timeout: float) -> bool:
         """Whether the browser process (not a page: a page stuck in a loop does not count) answers
         a DevTools call within `timeout` seconds. True when no browser is running."""
-        if self.browser is None:
-            return True
+        if self.browser is None or self._loop is not asyncio.get_running_loop():
+            return True  # none runs, or only for another event loop: not this loop's to judge
         if not self.browser.is_connected():
             return False
 
@@ -234,6 +235,9 @@ class SharedBrowser:
 
     async def close(self, timeout: float = 10.0):
         """Close the browser, then the driver (reverse order of start); kill what does not close in time."""
+        if self._loop is not asyncio.get_running_loop():  # they belong to another event loop: only forget them
+            self._forget_driver()
+            return
         if self.browser is not None:
             try:
                 await asyncio.wait_for(self.browser.close(), timeout)
