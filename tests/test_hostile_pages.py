@@ -13,11 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import select
-import socket
-import threading
 import time
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -25,9 +21,8 @@ import pytest
 from webgrader import CheckFailed, CheckResult, browser, harness
 from webgrader.harness import FAKE_ORIGIN, close_all, end_submission, open_page
 
-HOSTILE = Path(__file__).parent / "hostile"
-CASES = sorted(p for p in HOSTILE.iterdir() if (p / "case.toml").is_file())
-REPO = Path(__file__).resolve().parents[1]
+from hostile_corpus import CASES, Trap, case_files, make_symlinks, read_case
+
 CHECK_FAILS_WITHIN = 5.0  # seconds: any check on a hostile page, with its screenshot
 NEXT_PAGE_WITHIN = 3.0  # seconds: the normal page graded after each hostile one
 NOT_ROUTED = ("data:", "blob:", "about:")  # never leave the browser: not requests to anywhere
@@ -42,49 +37,6 @@ document.getElementById('add').addEventListener('click', () => { document.getEle
 fetch('data.json').then(r => r.json()).then(d => { document.getElementById('data').textContent = d.word; });""",
     "data.json": '{"word": "fetched"}',
 }
-
-
-class Trap:
-    """A loopback server on a free port that records every TCP connection and UDP datagram."""
-
-    def __init__(self):
-        self.tcp = socket.socket()
-        self.tcp.bind(("127.0.0.1", 0))
-        self.tcp.listen(64)
-        self.port = self.tcp.getsockname()[1]
-        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.udp.bind(("127.0.0.1", self.port))
-        self.hits: list[tuple[str, bytes]] = []
-        self._stop = False
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def _serve(self):
-        while not self._stop:
-            ready, _, _ = select.select([self.tcp, self.udp], [], [], 0.05)
-            for sock in ready:
-                if sock is self.tcp:
-                    conn, _ = sock.accept()
-                    conn.settimeout(0.2)
-                    try:
-                        data = conn.recv(200)
-                    except OSError:
-                        data = b""
-                    self.hits.append(("tcp", data))
-                    conn.close()
-                else:
-                    data, _ = sock.recvfrom(2048)
-                    self.hits.append(("udp", data[:200]))
-
-    def close(self):
-        self._stop = True
-        self._thread.join()
-        self.tcp.close()
-        self.udp.close()
 
 
 class BrowserLog:
@@ -142,20 +94,11 @@ def browser_log():
 
 def load_case(case_dir: Path, trap_address: str, tmp_path: Path):
     """The case's settings, its page files (as a page cell would give them) and its asset folder."""
-    case = tomllib.loads((case_dir / "case.toml").read_text(encoding="utf-8"))
-    files = {}
-    for path in sorted(case_dir.rglob("*")):
-        if path.is_file() and path.name != "case.toml":
-            # surrogateescape: invalid UTF-8 bytes survive, as lone surrogates from a notebook's JSON would
-            text = path.read_bytes().decode("utf-8", "surrogateescape")
-            files[path.relative_to(case_dir).as_posix()] = text.replace("@TRAP@", trap_address)
-    if "generate" in case:
-        spec = case["generate"]
-        files[spec["file"]] = files[spec["file"]].replace(spec["marker"], spec["text"] * spec["times"])
+    case = read_case(case_dir)
+    files = case_files(case_dir, trap_address)
     assets = tmp_path / "learner"
     assets.mkdir()
-    for name, target in case.get("symlinks", {}).items():
-        (assets / name).symlink_to(target.replace("@REPO@", str(REPO)))
+    make_symlinks(case, assets)
     blocked = [b.replace("@TRAP@", trap_address) for b in case.get("blocked", [])]
     return case, files, assets, blocked
 
@@ -257,7 +200,7 @@ def test_hostile_page_is_contained_graded_in_time_and_the_next_page_grades_norma
 def test_the_corpus_has_at_least_25_cases_each_with_a_time_bound_and_outcomes():
     assert len(CASES) >= 25
     for case_dir in CASES:
-        case = tomllib.loads((case_dir / "case.toml").read_text(encoding="utf-8"))
+        case = read_case(case_dir)
         assert case["about"] and 0 < case["within"] <= 10, case_dir.name
         assert case["load"]["outcome"] in ("pass", "fail"), case_dir.name
         for step in case.get("steps", []):
