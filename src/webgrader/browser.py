@@ -117,7 +117,7 @@ class BrowserNotFound(RuntimeError):
         super().__init__(msg)
 
 
-async def launch(playwright, *, timeout_s: float = 30.0, js_heap_mb: int = 512):
+async def launch(playwright, *, timeout_s: float = 20.0, js_heap_mb: int = 512):
     """Launch a headless Chromium with the grader's flags; the caller closes it."""
     choice = find_browser()
     if not choice.found:
@@ -159,21 +159,30 @@ class SharedBrowser:
             if self.browser is not None and not self.browser.is_connected():
                 await self.kill()  # it died: what is left of it goes too
             if self.browser is None:
-                if self.playwright is None:
-                    from playwright.async_api import async_playwright
-
-                    before = _children(os.getpid())
-                    self._playwright_cm = async_playwright()
-                    self.playwright = await self._playwright_cm.start()
-                    self.driver_pid = _newest({pid for pid in _children(os.getpid()) - before
-                                               if "run-driver" in _cmdline(pid)})
-                from .settings import current_limits
-
-                before = _children(self.driver_pid)
-                self.browser = await launch(self.playwright, js_heap_mb=current_limits().js_heap_mb)
-                self.browser_pid = _newest(_children(self.driver_pid) - before)
-                self._cdp = None
+                try:
+                    await self._start()
+                except Exception:
+                    # The driver itself may be gone: nbgrader stops a slow cell with SIGINT to the
+                    # kernel's whole process group, driver included. Start everything anew, once.
+                    self._kill_driver()
+                    await self._start()
         return self.browser
+
+    async def _start(self) -> None:
+        if self.playwright is None:
+            from playwright.async_api import async_playwright
+
+            before = _children(os.getpid())
+            self._playwright_cm = async_playwright()
+            self.playwright = await self._playwright_cm.start()
+            self.driver_pid = _newest({pid for pid in _children(os.getpid()) - before
+                                       if "run-driver" in _cmdline(pid)})
+        from .settings import current_limits
+
+        before = _children(self.driver_pid)
+        self.browser = await launch(self.playwright, js_heap_mb=current_limits().js_heap_mb)
+        self.browser_pid = _newest(_children(self.driver_pid) - before)
+        self._cdp = None
 
     async def answers(self, timeout: float) -> bool:
         """Whether the browser process (not a page: a page stuck in a loop does not count) answers

@@ -265,7 +265,7 @@ class PageChecks:
     async def _act(self, verb, selector, do, key=None):
         """Run `do(target)` on the first match of `selector` once a person could act on it;
         `target` is the probe's answer (state, x, y, navigates)."""
-        from .harness import _PageHung, hung_actions
+        from .harness import _PageHung, _PageUnstable, hung_actions
 
         name = f"{t('action.' + verb)} {selector}"
         self.history.append((verb, selector, key))
@@ -302,6 +302,8 @@ class PageChecks:
         except _PageHung:
             hung_actions.add(history + ("crashed",) if self.crashed else history)
             await self.record(self.unresponsive(name))
+        except _PageUnstable:  # it keeps loading itself: no document of it held still to act on
+            await self.record(CheckResult(name, False, message=t("page.unstable"), hint=t("page.unstable.hint")))
         except CheckFailed:
             raise
         except Exception as exc:  # Playwright could not act: hung page, or hidden/disabled element

@@ -85,6 +85,8 @@ class Sandbox:
         path = (root / name).resolve()
         if root not in path.parents or not path.is_file() or path.stat().st_size > MAX_ASSET_BYTES:
             return None
+        if _submitted_as_link(root, name):
+            return None
         return path.read_bytes()
 
     def lookup(self, url: str) -> bytes | None:
@@ -147,6 +149,18 @@ class Sandbox:
     @property
     def blocked(self) -> list[str]:
         return [r.url for r in self.requests if r.verdict == "blocked"]
+
+
+def _submitted_as_link(root: Path, name: str) -> bool:
+    """Whether the learner submitted `name` as a symbolic link. nbgrader's autograde copies a
+    submission into autograded/STUDENT/ASSIGNMENT following links, so a link to, say,
+    /etc/passwd arrives there as a plain copy of it: look at what was submitted."""
+    parts = root.parts
+    if len(parts) < 4 or parts[-3] != "autograded":
+        return False
+    submitted = Path(*parts[:-3], "submitted", parts[-2], parts[-1])
+    path = submitted / name
+    return any(p.is_symlink() for p in [path, *path.parents] if submitted in [p, *p.parents])
 
 
 def _utf8(text: str) -> bytes:
