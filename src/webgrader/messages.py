@@ -103,7 +103,7 @@ EN = {
     "submission.json_at": "line {line}, column {column}: {error}",
     "submission.not_notebook": "{student}'s {notebook} is JSON but not a notebook that Jupyter can open ({reason}). Ask {student} to fetch the assignment again, copy their work into the new notebook and submit that.",
     "submission.no_version": "it has no nbformat version",
-    "submission.too_big": "{student}'s notebook {notebook} is {size:.0f} MB; webgrader reads notebooks of at most {limit:g} MB, so it was not opened. Most of it is probably output (previews of big photos): ask {student} to clear all outputs (Edit > Clear Outputs of All Cells), save and submit again, or raise c.WebGrader.max_notebook_mb in nbgrader_config.py.",
+    "submission.too_big": "{student}'s notebook {notebook} is {size:.3g} MB; webgrader reads notebooks of at most {limit:g} MB, so it was not opened. Most of it is probably output (previews of big photos): ask {student} to clear all outputs (Edit > Clear Outputs of All Cells), save and submit again, or raise c.WebGrader.max_notebook_mb in nbgrader_config.py.",
     "submission.link": "{student}'s submission holds {path}, a link to {target}: webgrader follows no links in a submission (a link could read the grader's own files). Replace the link with a copy of the file it stands for, or ask {student} to submit real files.",
     # what grading put right in a submission (read by the instructor)
     "submission.edited": "{notebook}: instructor cells changed by the learner: {cells}; graded as they are in source/",

@@ -1,9 +1,10 @@
 """Admitting a learner's submission to grading: what is refused, and what is put back from source/.
 
-`problem_with()` looks at a submission folder before anything reads its notebooks, and says in
+`problem_with()` looks at a submission folder before nbgrader reads any of it, and says in
 plain words why it cannot be graded (no notebook, a renamed one, not JSON, too big, a link).
 
-`RestoreInstructorCells` runs in nbgrader's sanitizing step, before `OverwriteCells`: every cell
+`RestoreInstructorCells` runs first in nbgrader's sanitizing step (before DeduplicateIds and
+OverwriteCells, which fail on metadata that is not a dictionary of the right keys): every cell
 that claims an instructor's grade id gets the instructor's nbgrader metadata from the gradebook
 (so changed points or flags cannot change the grade, and OverwriteCells can restore its source),
 locked cells that the learner deleted are put back where source/ has them, and cells claiming
