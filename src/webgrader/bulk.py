@@ -15,6 +15,7 @@ import logging
 import os
 import sys
 import time
+import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -237,7 +238,11 @@ def _autograde(config) -> tuple[str, str, list[str]]:
     before, notes_before = len(paths_taken), len(submission.notes)
     converter = Autograde(coursedir=CourseDirectory(config=config), config=config, log=log)
     try:
-        converter.start()
+        with warnings.catch_warnings():
+            # nbgrader's gradebook code trips SQLAlchemy's autoflush warnings on every submission:
+            # noise for instructors, not a problem (plain nbgrader autograde prints them too).
+            warnings.filterwarnings("ignore", message=".*not in session.*")
+            converter.start()
     except NbGraderException:
         return "", _reason(collected.lines), []
     taken = [path for _, path in paths_taken[before:]]
