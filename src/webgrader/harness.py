@@ -1,10 +1,12 @@
 """The page harness: a learner's page in a fresh, sandboxed browser context.
 
-Lifecycle, visible on purpose: one browser per process (`browser.shared_browser`); one
-context per submission with its one page (`_Tab`), closed page first, then context, by
-`end_submission()` (a kernel grades one submission, so there it ends with the kernel);
-each `open_page()` loads the learner's page anew in that tab with the origin's storage
-wiped. Every browser call runs under a time limit.
+Lifecycle, visible on purpose: one browser per process (`browser.shared_browser`); per
+submission its own contexts, each with one page (`_Tab`): the current one, where checks run,
+and one readied in the background with the same page loaded, for the next check cell; all
+closed page first, then context, by `end_submission()` (a kernel grades one submission, so
+there it ends with the kernel). Each `open_page()` gives a freshly loaded page with the
+origin's storage wiped. Every browser call runs under a time limit. What a page may reach
+is decided in `sandbox.py`.
 """
 from __future__ import annotations
 
@@ -12,11 +14,8 @@ import asyncio
 import base64
 import contextvars
 import hashlib
-import re
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
@@ -27,157 +26,16 @@ from .checks import PageChecks
 from .magics import install_in_running_shell
 from .messages import t
 from .results import CheckFailed, CheckResult
+from .sandbox import FAKE_ORIGIN, MAX_PAGE_FILE_BYTES, Sandbox, _quietly, _utf8
+from .sandbox import new_context as _new_context
 from .settings import Limits, current_limits
 
-FAKE_ORIGIN = "http://learner.webgrader.test"
-MAX_ASSET_BYTES = 20 * 1024 * 1024
-# Every window.open() would start a renderer process: a loop of them floods two cores.
-NO_POPUPS = "Object.defineProperty(window, 'open', {value: () => null, writable: false, configurable: false});"
-# A page file is typed in a notebook cell: anything bigger is a picture pasted in as a
-# data: URL. Serving a body costs about 0.2 s a megabyte (Playwright's route.fulfill),
-# so a 50 MB page would hold the browser far beyond the load limit.
-MAX_PAGE_FILE_BYTES = 2 * 1024 * 1024
 # Seconds a document may take to let go (its unload handlers) before its tab is replaced.
 LEAVE_TIMEOUT = 1.0
 # Seconds a page that stopped answering is given to crash (out of memory) before it is called hung.
 CRASH_GRACE = 1.0
 # Seconds a check keeps trying to catch a document of a page that keeps reloading itself.
 UNSTABLE_AFTER = 2.0
-# Runs before any script of the page, in every frame (also in iframes the page creates).
-# Dialogs answer at once as if dismissed (alert: nothing, confirm: false, prompt: null), so
-# a storm of them costs no round trip to the grader. Console output is never graded, so it
-# is dropped in the page: a loop of console.log cannot flood the grader with hundreds of
-# megabytes. Plain assignments, so that a page which sets these itself still works.
-# A SharedWorker's requests are not routed (nor logged): pages get none.
-PAGE_GUARD = NO_POPUPS + """
-(() => {
-  delete window.SharedWorker;
-  window.alert = function alert() {}; window.print = function print() {};
-  window.confirm = function confirm() { return false; }; window.prompt = function prompt() { return null; };
-  for (const key of Object.keys(console)) { if (typeof console[key] === 'function') console[key] = function () {}; }
-})();"""
-# Requests of other schemes never reach routing: the browser refuses them itself
-# (file:, chrome:, devtools:, ...). They are logged as blocked all the same.
-_ROUTED_OR_LOCAL = ("http:", "https:", "data:", "blob:", "about:")
-
-
-@dataclass
-class RequestRecord:
-    url: str
-    verdict: str  # "served", "missing" or "blocked"
-
-
-@dataclass
-class Sandbox:
-    """Serves the page files from the fake origin; blocks and logs everything else."""
-
-    files: dict[str, str]
-    asset_dir: Path | None
-    requests: list[RequestRecord] = field(default_factory=list)
-    main_frame: object = None  # the tab's main frame, once the tab has its page
-    refused_navigation: asyncio.Event | None = None  # set when the main frame is kept from leaving
-
-    def _asset(self, name: str) -> bytes | None:
-        # Only non-code files (images, data) come from disk; pages come from cells.
-        if self.asset_dir is None or Path(name).suffix.lower() in pages.CODE_SUFFIXES:
-            return None
-        root = self.asset_dir.resolve()
-        path = (root / name).resolve()
-        if root not in path.parents or not path.is_file() or path.stat().st_size > MAX_ASSET_BYTES:
-            return None
-        if _submitted_as_link(root, name):
-            return None
-        return path.read_bytes()
-
-    def lookup(self, url: str) -> bytes | None:
-        parts = urlsplit(url)
-        try:
-            name = pages.normalise_name(unquote(parts.path))
-        except ValueError:
-            return None
-        if name in self.files:
-            return _utf8(self.files[name])
-        return self._asset(name)
-
-    async def handle(self, route, request) -> None:
-        url = request.url
-        try:
-            if url.startswith(FAKE_ORIGIN + "/"):
-                body = self.lookup(url)
-                if body is None:
-                    self.requests.append(RequestRecord(url, "missing"))
-                    await route.fulfill(status=404, body="Not found", content_type="text/plain")
-                else:
-                    self.requests.append(RequestRecord(url, "served"))
-                    await route.fulfill(
-                        status=200,
-                        body=body,
-                        headers={"content-type": pages.content_type(urlsplit(url).path), "cache-control": "no-store"},
-                    )
-            else:
-                self.requests.append(RequestRecord(url, "blocked"))
-                # A navigation refused as "aborted" leaves the learner's page in place; any
-                # other error would replace it with an error page, and checks would then
-                # pass or fail depending on when the page tried to leave.
-                if request.is_navigation_request():
-                    if request.frame == self.main_frame and self.refused_navigation is not None:
-                        self.refused_navigation.set()
-                    await route.abort("aborted")
-                else:
-                    await route.abort("blockedbyclient")
-        except Exception:  # the page went away while we answered, or the body could not be sent
-            try:
-                await route.abort("failed")
-            except Exception:
-                pass
-
-    def handle_websocket(self, ws) -> None:
-        """Routing does not see WebSockets: they come here, are logged and closed, never connected."""
-        self.requests.append(RequestRecord(ws.url, "blocked"))
-        asyncio.ensure_future(_quietly(ws.close(code=1008, reason="no network while grading")))
-
-    def note_request(self, request) -> None:
-        """Sees every request the browser attempts; logs those it refused before routing (file:, chrome:)."""
-        if not request.url.lower().startswith(_ROUTED_OR_LOCAL):
-            self.requests.append(RequestRecord(request.url, "blocked"))
-
-    def note_websocket(self, ws) -> None:
-        """A WebSocket that the WebSocket route did not catch (its connection dies at the dead proxy)."""
-        if not any(r.url == ws.url for r in self.requests):
-            self.requests.append(RequestRecord(ws.url, "blocked"))
-
-    @property
-    def blocked(self) -> list[str]:
-        return [r.url for r in self.requests if r.verdict == "blocked"]
-
-
-def _submitted_as_link(root: Path, name: str) -> bool:
-    """Whether the learner submitted `name` as a symbolic link. nbgrader's autograde copies a
-    submission into autograded/STUDENT/ASSIGNMENT following links, so a link to, say,
-    /etc/passwd arrives there as a plain copy of it: look at what was submitted."""
-    parts = root.parts
-    if len(parts) < 4 or parts[-3] != "autograded":
-        return False
-    submitted = Path(*parts[:-3], "submitted", parts[-2], parts[-1])
-    path = submitted / name
-    return any(p.is_symlink() for p in [path, *path.parents] if submitted in [p, *p.parents])
-
-
-def _utf8(text: str) -> bytes:
-    """The bytes of a page file. Invalid bytes read from a file (or lone surrogates from a
-    notebook's JSON) are passed on as they are; the browser shows them as U+FFFD."""
-    try:
-        return text.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "replace")
-
-
-async def _quietly(awaitable) -> None:
-    try:
-        await awaitable
-    except Exception:
-        pass
-
 
 # Pages that hung while loading, by content: the same files hang again, so later
 # checks of the same submission fail at once instead of waiting out the limit again.
@@ -484,23 +342,6 @@ def _show(result: CheckResult) -> None:
         return
     if get_ipython() is not None:
         display(result)
-
-
-async def _new_context(browser, sandbox: Sandbox, viewport):
-    context = await browser.new_context(
-        viewport={"width": viewport[0], "height": viewport[1]},
-        service_workers="block",
-        accept_downloads=False,
-        java_script_enabled=True,
-        locale="en-US",
-        timezone_id="Europe/Stockholm",
-        reduced_motion="reduce",
-    )
-    await context.route("**/*", sandbox.handle)
-    await context.route_web_socket(re.compile(".*"), sandbox.handle_websocket)
-    context.on("request", sandbox.note_request)
-    await context.add_init_script(PAGE_GUARD)
-    return context
 
 
 async def open_page(
