@@ -511,9 +511,11 @@ async def _open_tab(viewport, limits: Limits) -> "_Tab":
 async def _fresh_tab(files, asset_path, viewport, limits: Limits) -> "_Tab":
     """One of the submission's free tabs, ready for `files`; else a new one."""
     while _free:
+        future = _free.pop(0)
         try:
-            tab = await asyncio.wait_for(_free.pop(0), limits.load_timeout)
+            tab = await asyncio.wait_for(asyncio.shield(future), limits.load_timeout)
         except Exception:
+            _close_when_done(future, limits)  # should it still come up
             continue  # it failed to start: try the next, or a new one, and report that failure
         if tab.usable:
             try:
@@ -632,7 +634,8 @@ async def end_submission(limits: Limits | None = None, *, prepare_next: bool = F
 
 async def close_all() -> None:
     """Close every tab, then the browser and driver."""
-    await end_submission()
+    limits = current_limits()
+    await end_submission(limits)
     if _closing:
-        await asyncio.wait(set(_closing))
+        await asyncio.wait(set(_closing), timeout=limits.close_timeout * 2)
     await shared_browser.close()
