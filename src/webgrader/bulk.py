@@ -36,7 +36,7 @@ class SubmissionResult:
     score: float | None = None
     max_score: float | None = None
     error: str = ""
-    refused: bool = False  # not graded because of the submission itself: nbgrader's log has nothing more
+    refused: bool = False  # not graded because of the submission itself, before nbgrader saw it
     notes: list[str] = field(default_factory=list)  # what grading put right (a tampered test cell, ...)
 
 
@@ -70,8 +70,7 @@ class BulkReport:
         for r in self.results:
             if r.status == "failed":
                 lines.append(f"  {r.student}: NOT graded: {r.error}")
-                if not r.refused:
-                    lines.append(f"    for nbgrader's full log: nbgrader autograde {self.assignment} --student {r.student} --force")
+                lines.append(f"    for nbgrader's full log: nbgrader autograde {self.assignment} --student {r.student} --force")
         if self.interrupted:
             lines.append("Stopped before the end: run the same command again to grade the rest; nothing is graded twice.")
         return "\n".join(lines)
