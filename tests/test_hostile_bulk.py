@@ -78,6 +78,12 @@ UNGRADEABLE = {
                     "them); nbconvert cannot write such a notebook (UnicodeEncodeError), in nbgrader's "
                     "sanitizing step, before any webgrader code runs",
 }
+# Submissions webgrader refuses on purpose, and nbgrader grades: each with its reason.
+REFUSED_BY_WEBGRADER = {
+    "grader-environment": "it holds symbolic links to the grader's files: webgrader refuses any submission "
+                          "with a link (tests/test_tampered.py), since nbgrader's copy into autograded/ "
+                          "follows them",
+}
 # Check cells whose score is decided by a race between the page and the grader, the same in both
 # graders: they are compared only in that each grader fails them, if at all, for the race's reason.
 RACES = {
@@ -234,6 +240,8 @@ def graded(tmp_path_factory) -> Graded:
     trap = Trap()
     try:
         course = Course.copy_of(REPO, work / "webgrader")
+        with open(course.root / "nbgrader_config.py", "a") as config:  # big-data-url's notebook is over 50 MB:
+            config.write("\nc.WebGrader.max_notebook_mb = 200\n")  # that limit is tested in test_tampered.py
         (course.root / "source" / ASSIGNMENT).mkdir()
         nbformat.write(source_notebook(), course.root / "source" / ASSIGNMENT / NOTEBOOK)
         course.nbgrader("generate_assignment", ASSIGNMENT, "--force")
@@ -288,7 +296,7 @@ def test_every_check_of_every_hostile_submission_gets_the_same_score_from_webgra
     want, got = graded.nbgrader.check_scores(), graded.webgrader.check_scores()
     differ = []
     for student in graded.students:
-        if student in UNGRADEABLE:
+        if student in UNGRADEABLE or student in REFUSED_BY_WEBGRADER:
             continue
         for grade_id in CHECKS:
             if (student, grade_id) not in RACES and \
@@ -308,8 +316,13 @@ def test_a_check_decided_by_a_race_with_the_page_fails_if_at_all_for_that_race_i
 
 def test_both_graders_grade_every_submission_and_the_normal_learner_after_them_gets_full_marks(graded):
     gradeable = [s for s in graded.students if s not in UNGRADEABLE]
+    fast_gradeable = [s for s in gradeable if s not in REFUSED_BY_WEBGRADER]
     assert [r.student for r in graded.report.results] == graded.students  # one after another, NORMAL last
-    assert [r.student for r in graded.report.results if r.status == "graded"] == gradeable, graded.report.summary()
+    assert [r.student for r in graded.report.results if r.status == "graded"] == fast_gradeable, \
+        graded.report.summary()
+    for result in graded.report.results:
+        if result.student in REFUSED_BY_WEBGRADER:
+            assert result.status == "failed" and "a link to" in result.error, result
     assert {r.path for r in graded.report.results if r.status == "graded"} == {"fast"}, "page cells only: no kernel"
     not_graded = [line.split("'")[-2] for log in graded.nbgrader_logs for line in log.splitlines()
                   if "There was an error processing assignment '" in line]
@@ -317,7 +330,7 @@ def test_both_graders_grade_every_submission_and_the_normal_learner_after_them_g
         f"nbgrader stopped a cell at its cell timeout for: {_cut_short(graded.nbgrader_logs)}"
     for course in (graded.webgrader, graded.nbgrader):
         scores = course.check_scores()
-        for student in gradeable:
+        for student in (fast_gradeable if course is graded.webgrader else gradeable):
             assert set(scores[(student, ASSIGNMENT)]) == set(CHECKS), student
         full = sum(points for points, _ in CHECKS.values())
         assert course.scores()[(NORMAL, ASSIGNMENT)] == (full, full), scores[(NORMAL, ASSIGNMENT)]
