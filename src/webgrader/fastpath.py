@@ -174,11 +174,7 @@ async def _grade(nb: NotebookNode, plan: Plan, timeout: float | None, error_on_t
     """Run the notebook's cells; returns how many check cells the submission's time limit stopped."""
     pages.clear()
     limits = current_limits()
-    try:  # starting the browser is the grader's time, not the learner's
-        await shared_browser.get()
-    except Exception as exc:
-        raise harness.GraderError(f"The grading browser could not start ({type(exc).__name__}: {exc}). "
-                                  "Run `webgrader doctor` to see why.") from exc
+    await harness.start_browser()  # starting the browser is the grader's time, not the learner's
     deadline = time.monotonic() + limits.submission_timeout
     stopped = 0
     namespace: dict = {"__name__": "__main__"}

@@ -499,13 +499,26 @@ def _resolved(tab: "_Tab") -> asyncio.Future:
     return future
 
 
-async def _open_tab(viewport, limits: Limits) -> "_Tab":
+def _grader_error(what: str, exc: Exception) -> "GraderError":
+    # The grader is broken, not the learner's page: never a silent zero.
+    return GraderError(f"The grading browser could not {what} ({type(exc).__name__}: {exc}). "
+                       "Run `webgrader doctor` to see why.")
+
+
+async def start_browser():
+    """This process's browser, started if need be; GraderError if it cannot start."""
     try:
-        browser = await shared_browser.get()
+        return await shared_browser.get()
+    except Exception as exc:
+        raise _grader_error("start", exc) from exc
+
+
+async def _open_tab(viewport, limits: Limits) -> "_Tab":
+    browser = await start_browser()
+    try:
         return await _Tab.open(browser, Sandbox({}, None), viewport, limits)
-    except Exception as exc:  # the grader is broken, not the learner's page: never a silent zero
-        raise GraderError(f"The grading browser could not open a page ({type(exc).__name__}: {exc}). "
-                          "Run `webgrader doctor` to see why.") from exc
+    except Exception as exc:
+        raise _grader_error("open a page", exc) from exc
 
 
 async def _fresh_tab(files, asset_path, viewport, limits: Limits) -> "_Tab":
