@@ -210,7 +210,10 @@ def test_the_browser_starts_with_the_courses_javascript_heap_limit(tmp_path, mon
             await browser.get()
             table = processes()
             new = chromium(below(os.getpid(), table), table) - set(before)
-            return [table[p][2] for p in new if "--type=" not in table[p][2]]
+            # The browser's main process is the one the driver started; a child caught between fork
+            # and exec still shows its parent's command line, so only a non-Chromium parent counts.
+            started_by_driver = {p for p in new if not chromium({table[p][0]}, table)}
+            return [table[p][2] for p in started_by_driver if "--type=" not in table[p][2]]
         finally:
             await browser.close()
 
