@@ -167,38 +167,50 @@ localStorage.setItem('k', 'old'); sessionStorage.setItem('k', 'old'); document.c
 
 
 def test_a_submission_keeps_its_contexts_and_ending_it_closes_them_all(run):
-    from webgrader.harness import STANDBY_TABS, end_submission
+    from webgrader.harness import end_submission
 
     first = run(open_page(files={"index.html": "<h1>1</h1>"}, asset_dir=None))
     second = run(open_page(files={"index.html": "<h1>2</h1>"}, asset_dir=None))
     assert second.context is first.context  # other files: the same tab, wiped
     run(second.expect_text("h1", equals="2"))
     browser = second.context.browser
-    assert len(browser.contexts) <= 1 + STANDBY_TABS
+    assert len(browser.contexts) == 1  # no tabs ahead by default
     run(end_submission())
     assert second.page.is_closed() and browser.contexts == []
     third = run(open_page(files={"index.html": "<h1>3</h1>"}, asset_dir=None))
     assert third.context is not second.context
 
 
-def test_after_a_click_the_next_open_page_finds_the_page_loaded_in_a_readied_tab(run):
+def test_by_default_no_tab_is_readied_in_the_background(run):
     from webgrader import harness
     from webgrader.harness import end_submission
 
+    page = run(open_page(files={"index.html": "<h1 onclick='this.textContent = 1'>0</h1>"}, asset_dir=None))
+    run(page.click("h1"))
+    assert not harness._ready and not harness._free
+    run(end_submission())
+
+
+def test_with_a_tab_ahead_the_next_open_page_after_a_click_finds_the_page_loaded_in_a_readied_tab(run):
+    from webgrader import harness
+    from webgrader.harness import end_submission
+    from webgrader.settings import Limits
+
+    ahead = Limits(tabs_ahead=1)
     files = {"index.html": "<script>localStorage.n = (localStorage.n || '') + 'x'; sessionStorage.s = 1;</script>"
                            "<button id='b' onclick='this.textContent = localStorage.n'>0</button>"}
-    first = run(open_page(files=files, asset_dir=None))
+    first = run(open_page(files=files, asset_dir=None, limits=ahead))
     assert not harness._ready  # an untouched page serves the next check itself
     run(first.click("#b"))
     run(first.expect_text("#b", equals="x"))
     readied = run(harness._ready[0][1])  # loaded in the background meanwhile
     asked = time.monotonic()
-    second = run(open_page(files=files, asset_dir=None))
+    second = run(open_page(files=files, asset_dir=None, limits=ahead))
     assert second.tab is readied is not first.tab and second.tab.loaded_at < asked
     run(second.click("#b"))
     run(second.expect_text("#b", equals="x"))  # its own storage: the first load's is not seen
     run(harness._ready[0][1])
-    third = run(open_page(files=files, asset_dir=None))  # the first tab, wiped and loaded again
+    third = run(open_page(files=files, asset_dir=None, limits=ahead))  # the first tab, wiped and loaded again
     assert third.tab is first.tab
     run(third.click("#b"))
     run(third.expect_text("#b", equals="x"))
@@ -210,10 +222,12 @@ def test_after_a_click_the_next_open_page_finds_the_page_loaded_in_a_readied_tab
 def test_no_tab_is_readied_when_no_more_loads_are_expected(run):
     from webgrader import harness
     from webgrader.harness import end_submission
+    from webgrader.settings import Limits
 
     token = harness.more_loads_expected.set(False)
     try:
-        page = run(open_page(files={"index.html": "<h1 onclick='this.textContent = 1'>last</h1>"}, asset_dir=None))
+        page = run(open_page(files={"index.html": "<h1 onclick='this.textContent = 1'>last</h1>"}, asset_dir=None,
+                             limits=Limits(tabs_ahead=1)))
         run(page.click("h1"))
         run(page.expect_text("h1", equals="1"))
         assert not harness._ready

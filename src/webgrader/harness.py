@@ -42,10 +42,9 @@ UNSTABLE_AFTER = 2.0
 _hung_loads: dict[str, str] = {}
 # Likewise the steps (files, then each click or typing) after which a page stopped responding.
 hung_actions: set[tuple] = set()
-# How many tabs are readied in the background (storage wiped, the same page loaded again,
-# untouched) while checks run in the current one: the next open_page() after a click then
-# finds its page loaded, instead of spending about 0.15 s on wiping and loading.
-STANDBY_TABS = 1
+# Tabs readied in the background (storage wiped, the same page loaded again, untouched)
+# while checks run in the current one, so that the next open_page() after a click finds its
+# page loaded: `Limits.tabs_ahead` (c.WebGrader.tabs_ahead), 0 by default.
 # Whether more open_page() calls are to come in this submission: the kernel-free grader knows
 # (it sees the remaining cells); elsewhere assume so.
 more_loads_expected: contextvars.ContextVar = contextvars.ContextVar("webgrader_more_loads", default=True)
@@ -565,7 +564,7 @@ def _ready_more(files, asset_path, viewport, limits: Limits, entry: str, loading
         _free.append(stale[1])
     if not more_loads_expected.get():
         return
-    while len(_ready) < STANDBY_TABS:
+    while len(_ready) < limits.tabs_ahead:
         source = _free.pop(0) if _free else None
         _ready.append((loading, _task(_ready_tab(source, files, asset_path, viewport, limits, entry, loading))))
 
@@ -635,7 +634,7 @@ async def end_submission(limits: Limits | None = None, *, prepare_next: bool = F
         if current is not None:
             _close_later(current, limits)
         viewport = current.viewport if current is not None else tuple(limits.viewport)
-        _free.extend(_task(_open_tab(viewport, limits)) for _ in range(1 + STANDBY_TABS))
+        _free.extend(_task(_open_tab(viewport, limits)) for _ in range(1 + limits.tabs_ahead))
         return
     if current is not None:
         await current.close(limits)
