@@ -210,3 +210,18 @@ def test_the_demo_command_grades_the_sample_class_with_webgrader_and_prints_the_
             assert f"{sub.expected_score:g}/{sub.max_score:g}" in row.split()
     assert (tmp_path / "demo" / "grades.csv").exists()
     assert str(tmp_path / "demo" / "course" / "feedback" / "olena" / "profile-page" / "profile.html") in proc.stdout
+
+
+def test_while_autograding_the_gradebooks_of_one_database_share_an_engine_that_still_works_after_close(tmp_path):
+    from nbgrader.api import Gradebook
+
+    from webgrader.bulk import _gradebook_engines_reused
+
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with _gradebook_engines_reused():
+        with Gradebook(url) as first:
+            first.add_student("olena")
+        with Gradebook(url) as second:  # the engine was disposed of by the first close: it reconnects
+            assert second.engine is first.engine and [s.id for s in second.students] == ["olena"]
+    with Gradebook(url) as outside:  # nbgrader's own behaviour is back
+        assert outside.engine is not first.engine and [s.id for s in outside.students] == ["olena"]
