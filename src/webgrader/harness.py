@@ -2,8 +2,8 @@
 
 Lifecycle, visible on purpose: one browser per process (`browser.shared_browser`); per
 submission its own contexts, each with one page (`_Tab`): the current one, where checks run,
-and one readied in the background with the same page loaded, for the next check cell; all
-closed page first, then context, by `end_submission()` (a kernel grades one submission, so
+and, with `tabs_ahead`, others readied in the background with the same page loaded, for the
+next check cell; all closed page first, then context, by `end_submission()` (a kernel grades one submission, so
 there it ends with the kernel). Each `open_page()` gives a freshly loaded page with the
 origin's storage wiped. Every browser call runs under a time limit. What a page may reach
 is decided in `sandbox.py`.
@@ -42,14 +42,14 @@ UNSTABLE_AFTER = 2.0
 _hung_loads: dict[str, str] = {}
 # Likewise the steps (files, then each click or typing) after which a page stopped responding.
 hung_actions: set[tuple] = set()
-# Tabs readied in the background (storage wiped, the same page loaded again, untouched)
-# while checks run in the current one, so that the next open_page() after a click finds its
-# page loaded: `Limits.tabs_ahead` (c.WebGrader.tabs_ahead), 0 by default.
 # Whether more open_page() calls are to come in this submission: the kernel-free grader knows
 # (it sees the remaining cells); elsewhere assume so.
 more_loads_expected: contextvars.ContextVar = contextvars.ContextVar("webgrader_more_loads", default=True)
 _tab: "_Tab | None" = None  # the current submission's tab that checks run in
-_ready: list = []  # (what is loaded, future of the tab) for tabs being readied for the next open_page()
+# Tabs readied in the background (storage wiped, the same page loaded again, untouched) while
+# checks run in the current one, so that the next open_page() after a click finds its page
+# loaded: at most `Limits.tabs_ahead` (c.WebGrader.tabs_ahead, 0 by default) of them.
+_ready: list = []  # (what is loaded, future of the tab)
 _free: list = []  # futures of this submission's other tabs: fresh ones, or used ones not yet wiped
 _closing: set = set()  # tabs being closed in the background (page, then context)
 

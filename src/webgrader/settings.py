@@ -29,9 +29,9 @@ class WebGrader(Configurable):
     submission_timeout = Float(60.0, help="Seconds one whole submission may take on the kernel-free path of `webgrader autograde`; when they are used up, the remaining check cells fail with a message that says so (the submission is still graded).").tag(config=True)
     js_heap_mb = Integer(512, help="Megabytes of JavaScript heap a learner page may use; a page that allocates without end crashes its tab when it reaches this. Read when the grading browser starts.").tag(config=True)
     max_output_kb = Integer(512, help="Kilobytes of check results one check cell may show in the autograded notebook and its feedback: longer texts are cut with a note, and a screenshot that does not fit is left out with a note.").tag(config=True)
-    # What `webgrader autograde` accepts from a submission before nbgrader reads it.
     # How the browser is used (not a limit): measured, not guessed.
     tabs_ahead = Integer(0, help="Tabs that load the same page again in the background while a check runs, so that the next check finds it loaded. Each costs CPU: on a 2-core machine 0 graded faster (about 13% in bulk, 14% per submission), so turn it on only with cores to spare.").tag(config=True)
+    # What `webgrader autograde` accepts from a submission before nbgrader reads it.
     max_notebook_mb = Float(50.0, help="Largest submitted notebook, in MB, that `webgrader autograde` reads; a bigger one is reported as not graded, before anything reads it. Learner notebooks are mostly outputs (page previews with photos pasted in, about 10 MB at most); grading needs about 4 times the notebook's size in memory.").tag(config=True)
 
 
