@@ -37,10 +37,14 @@ fi
 browser_found() { .venv/bin/python -c 'from webgrader.browser import find_browser; import sys; sys.exit(0 if find_browser().found else 1)'; }
 if ! browser_found; then
   if as_root && debian; then
-    echo "No Chromium found: installing Debian's chromium ..."
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core
+    # The headless shell is all grading needs, and faster than the desktop browser; older
+    # releases (before Debian 12's updates) only have the desktop one.
+    echo "No Chromium found: installing Debian's chromium-headless-shell ..."
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-headless-shell fonts-dejavu-core ||
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core
   else
-    echo "No Chromium found. Install one with:  sudo apt-get install -y chromium" >&2
+    echo "No Chromium found. Install one with:  sudo apt-get install -y chromium-headless-shell" >&2
     echo "                                 or:  .venv/bin/python -m playwright install chromium" >&2
     exit 1
   fi

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 from webgrader.browser import find_browser
+from webgrader.doctor import DoctorReport
 from webgrader.settings import Limits, current_limits, find_course_config
 
 
@@ -25,6 +26,24 @@ def test_the_environment_variable_wins_then_playwrights_browser_then_the_system(
     named = _fake_browser(tmp_path / "my-chromium")
     monkeypatch.setenv("WEBGRADER_CHROMIUM", str(named))
     assert (find_browser().path, find_browser().source) == (str(named), "environment")
+
+
+def test_among_system_browsers_the_headless_shell_is_chosen_before_the_desktop_chromium(tmp_path, monkeypatch):
+    monkeypatch.delenv("WEBGRADER_CHROMIUM", raising=False)
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path / "none"))
+    desktop = _fake_browser(tmp_path / "bin" / "chromium")
+    monkeypatch.setenv("PATH", str(desktop.parent))
+    assert find_browser().path == str(desktop)
+    shell = _fake_browser(tmp_path / "bin" / "chromium-headless-shell")
+    assert (find_browser().path, find_browser().source) == (str(shell), "system")
+
+
+def test_doctor_suggests_the_headless_shell_only_when_grading_with_the_desktop_chromium():
+    def report(path):
+        return DoctorReport(path, "system", "Chromium 156", True, "on", "ok", 1.0).as_text()
+    assert "apt-get install -y chromium-headless-shell" in report("/usr/bin/chromium")
+    assert "faster" not in report("/usr/bin/chromium-headless-shell")
+    assert "faster" not in report("/root/.cache/ms-playwright/chromium_headless_shell-1200/chrome-linux/headless_shell")
 
 
 def _webgrader(*args, env=None):

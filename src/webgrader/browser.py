@@ -17,7 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ENV_VAR = "WEBGRADER_CHROMIUM"
-SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+# The headless shell first: it is Chromium without the desktop browser around it (Playwright's
+# own default for headless runs). Measured here, same version 156: a fresh page load 0.07 s
+# instead of 0.17 s, and a whole submission 1.4 s instead of 2.2 s (benchmarks/profile_one.py).
+SYSTEM_NAMES = ("chromium-headless-shell", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 # Without these, Chromium on a closed network keeps trying to reach Google's hosts:
 # slow starts and noisy logs. The resolver rule and the dead proxy make sure that
@@ -92,8 +95,13 @@ def install_hint() -> str:
     """The command a user should run when no Chromium is found."""
     if Path("/etc/debian_version").exists():
         prefix = "" if os.geteuid() == 0 else "sudo "
-        return f"{prefix}apt-get install -y chromium    (or: python -m playwright install chromium)"
+        return f"{prefix}apt-get install -y chromium-headless-shell    (or: python -m playwright install chromium)"
     return "python -m playwright install chromium"
+
+
+def is_headless_shell(path: str) -> bool:
+    """Chromium's headless shell (Debian's, or Playwright's own), as opposed to the desktop browser."""
+    return "headless" in Path(path).name
 
 
 def running_as_root() -> bool:

@@ -15,6 +15,7 @@ import time
 
 from .messages import t
 from .results import CheckFailed, CheckResult
+from .settle import page_is_quiet
 
 _COUNT = "(sel) => document.querySelectorAll(sel).length"
 _TEXT = """(sel) => { const el = document.querySelector(sel);
@@ -93,11 +94,16 @@ class PageChecks:
     """
 
     async def _poll(self, probe, ok):
-        """Probe until ok(value) or until settle_time after the last load or action; returns the last value."""
+        """Probe until ok(value), or until settle_time after the last load or action unless the page
+        is quiet (settle.py); returns the last value."""
         deadline = self.last_change + self.limits.settle_time
         while True:
             value = await probe()
-            if ok(value) or time.monotonic() >= deadline:
+            left = deadline - time.monotonic()
+            if ok(value) or left <= 0:
+                return value
+            # Nothing under way that could change the page before the wait ends: fail now.
+            if not self.sandbox.in_flight and await page_is_quiet(self._page, left):
                 return value
             await asyncio.sleep(0.05)
 

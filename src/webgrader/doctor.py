@@ -6,7 +6,7 @@ import platform
 import time
 from dataclasses import dataclass
 
-from .browser import ENV_VAR, find_browser, browser_version, install_hint, running_as_root
+from .browser import ENV_VAR, browser_version, find_browser, install_hint, is_headless_shell, running_as_root
 
 
 @dataclass
@@ -33,6 +33,9 @@ class DoctorReport:
         ]
         if not self.browser_path:
             lines.append(f"fix         {install_hint()}")
+        elif not is_headless_shell(self.browser_path):
+            lines.append("faster      this is the desktop Chromium; its headless shell grades about 1.5 times as fast: "
+                         "apt-get install -y chromium-headless-shell (found automatically)")
         return "\n".join(lines)
 
 

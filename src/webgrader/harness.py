@@ -88,6 +88,7 @@ class _Tab:
         # Windows the page opens are closed at once: a learner page cannot flood the browser.
         page.on("popup", lambda popup: asyncio.ensure_future(_quietly(popup.close())))
         page.on("websocket", sandbox.note_websocket)
+        page.on("console", sandbox.note_console)
         sandbox.main_frame = page.main_frame
         # The renderer died (out of memory): this tab is done; the next open_page makes a new one.
         page.on("crash", lambda _: self.mark_crashed())

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from . import pages
+from .settle import QUIET_TRACKER
 
 FAKE_ORIGIN = "http://learner.webgrader.test"
 MAX_ASSET_BYTES = 20 * 1024 * 1024
@@ -38,6 +39,16 @@ PAGE_GUARD = NO_POPUPS + """
 # Requests of other schemes never reach routing: the browser refuses them itself
 # (file:, chrome:, devtools:, ...). They are logged as blocked all the same.
 _ROUTED_OR_LOCAL = ("http:", "https:", "data:", "blob:", "about:")
+# Some refusals are never reported as requests, only as the browser's own console errors
+# (a fetch of file: in Chromium's headless shell, a new window the page's sandbox refused):
+# their URL is read from the message.
+_REFUSED_IN_CONSOLE = re.compile(r"^(?:Not allowed to load local resource: (\S+)$|Fetch API cannot load (\S+?)\. URL scheme"
+                                 r"|Blocked opening '([^']+)' in a new window)")
+# Every page is served as a sandboxed document that may run scripts, keep its origin (storage)
+# and send forms, and nothing more: no new windows (Chromium's headless shell has no pop-up
+# blocker; a page clicking 50 links with target=_blank opened 50 tabs), no dialogs, no downloads.
+# Frames inside the page inherit it.
+PAGE_CSP = "sandbox allow-scripts allow-same-origin allow-forms"
 
 
 @dataclass
@@ -55,6 +66,7 @@ class Sandbox:
     requests: list[RequestRecord] = field(default_factory=list)
     main_frame: object = None  # the tab's main frame, once the tab has its page
     refused_navigation: asyncio.Event | None = None  # set when the main frame is kept from leaving
+    in_flight: int = 0  # requests being answered now: the page is not quiet while one is
 
     def _asset(self, name: str) -> bytes | None:
         # Only non-code files (images, data) come from disk; pages come from cells.
@@ -79,6 +91,13 @@ class Sandbox:
         return self._asset(name)
 
     async def handle(self, route, request) -> None:
+        self.in_flight += 1
+        try:
+            await self._answer(route, request)
+        finally:
+            self.in_flight -= 1
+
+    async def _answer(self, route, request) -> None:
         url = request.url
         try:
             if url.startswith(FAKE_ORIGIN + "/"):
@@ -88,11 +107,11 @@ class Sandbox:
                     await route.fulfill(status=404, body="Not found", content_type="text/plain")
                 else:
                     self.requests.append(RequestRecord(url, "served"))
-                    await route.fulfill(
-                        status=200,
-                        body=body,
-                        headers={"content-type": pages.content_type(urlsplit(url).path), "cache-control": "no-store"},
-                    )
+                    content_type = pages.content_type(urlsplit(url).path)
+                    headers = {"content-type": content_type, "cache-control": "no-store"}
+                    if content_type.startswith("text/html"):
+                        headers["content-security-policy"] = PAGE_CSP
+                    await route.fulfill(status=200, body=body, headers=headers)
             else:
                 self.requests.append(RequestRecord(url, "blocked"))
                 # A navigation refused as "aborted" leaves the learner's page in place; any
@@ -119,6 +138,15 @@ class Sandbox:
         """Sees every request the browser attempts; logs those it refused before routing (file:, chrome:)."""
         if not request.url.lower().startswith(_ROUTED_OR_LOCAL):
             self.requests.append(RequestRecord(request.url, "blocked"))
+
+    def note_console(self, message) -> None:
+        """Logs the requests that the browser refused with only a console error to say so."""
+        if message.type != "error":
+            return
+        refused = _REFUSED_IN_CONSOLE.match(message.text)
+        url = refused and next(filter(None, refused.groups()), None)
+        if url and not any(r.url == url for r in self.requests):
+            self.requests.append(RequestRecord(url, "blocked"))
 
     def note_websocket(self, ws) -> None:
         """A WebSocket that the WebSocket route did not catch (its connection dies at the dead proxy)."""
@@ -171,5 +199,5 @@ async def new_context(browser, sandbox: Sandbox, viewport):
     await context.route("**/*", sandbox.handle)
     await context.route_web_socket(re.compile(".*"), sandbox.handle_websocket)
     context.on("request", sandbox.note_request)
-    await context.add_init_script(PAGE_GUARD)
+    await context.add_init_script(PAGE_GUARD + QUIET_TRACKER)
     return context
