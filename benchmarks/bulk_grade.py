@@ -113,7 +113,8 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=200, help="submissions for the side-by-side run")
     parser.add_argument("--nbgrader-n", type=int, default=20, help="of those, how many nbgrader grades (its rate is per submission)")
     parser.add_argument("--big-n", type=int, default=0, help="also grade this many with webgrader, for its memory (e.g. 1000)")
-    parser.add_argument("--workers", type=int, default=1, help="webgrader worker processes")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2],
+                        help="webgrader worker processes; one run (and one row) for each number given")
     parser.add_argument("--latency-runs", type=int, default=20)
     args = parser.parse_args()
     python = sys.executable
@@ -152,17 +153,24 @@ def main() -> None:
         rows.append(("nbgrader autograde, 2 processes", k, wall, peak))
         for s in students[k:]:
             shutil.move(str(parked / s), course.root / "submitted" / s)
-        # (c) webgrader autograde on all N
-        reset_grades(course, args.assignment)
-        wall, peak = timed([[python, "-m", "webgrader.cli", "autograde", args.assignment, "--quiet",
-                             "--workers", str(args.workers)]], course.root)
-        rows.append((f"webgrader autograde, {args.workers} worker(s)", args.n, wall, peak))
+        # (c) webgrader autograde on all N, once for each number of workers
+        for workers in args.workers:
+            reset_grades(course, args.assignment)
+            wall, peak = timed([[python, "-m", "webgrader.cli", "autograde", args.assignment, "--quiet",
+                                 "--workers", str(workers)]], course.root)
+            rows.append((f"webgrader autograde, {workers} worker(s)", args.n, wall, peak))
         if args.big_n:
             big, big_students = build_course(Path(tmp) / "big", args.assignment, args.big_n)
-            wall, peak = timed([[python, "-m", "webgrader.cli", "autograde", args.assignment, "--quiet",
-                                 "--workers", str(args.workers)]], big.root)
-            rows.append((f"webgrader autograde, {args.workers} worker(s)", args.big_n, wall, peak))
+            for workers in args.workers:
+                reset_grades(big, args.assignment)
+                wall, peak = timed([[python, "-m", "webgrader.cli", "autograde", args.assignment, "--quiet",
+                                     "--workers", str(workers)]], big.root)
+                rows.append((f"webgrader autograde, {workers} worker(s)", args.big_n, wall, peak))
         lat = latency(course, args.assignment, students[:13], args.latency_runs)
+        # Two learners' pages hang (examples/class/README.md): their first grading waits out a time
+        # limit by design, so the class mix is also given without them.
+        finishing = [s for s in students[:13] if not s.endswith(("-sofiia", "-mariia"))]
+        lat_finishing = latency(course, args.assignment, finishing, args.latency_runs)
         perfect = [s for s in students[:13] if s.endswith("-olena")]
         lat_perfect = latency(course, args.assignment, perfect, args.latency_runs) if perfect else []
 
@@ -178,6 +186,7 @@ def main() -> None:
 
     print(f"\none submission, warm worker, over {args.latency_runs} runs (s):")
     print(f"  class mix:    median {statistics.median(lat):.2f}  p95 {p95(lat):.2f}  max {max(lat):.2f}")
+    print(f"  no page hangs: median {statistics.median(lat_finishing):.2f}  p95 {p95(lat_finishing):.2f}  max {max(lat_finishing):.2f}")
     if lat_perfect:
         print(f"  full marks:   median {statistics.median(lat_perfect):.2f}  p95 {p95(lat_perfect):.2f}  max {max(lat_perfect):.2f}")
 

@@ -212,6 +212,36 @@ def test_the_demo_command_grades_the_sample_class_with_webgrader_and_prints_the_
     assert str(tmp_path / "demo" / "course" / "feedback" / "olena" / "profile-page" / "profile.html") in proc.stdout
 
 
+def test_while_autograding_cell_metadata_is_validated_as_before_with_the_schema_checked_once(monkeypatch):
+    import jsonschema
+    import nbformat
+    from nbgrader.nbgraderformat import MetadataValidator
+
+    from webgrader import bulk
+
+    validator = MetadataValidator()
+    good = nbformat.v4.new_code_cell(metadata={"nbgrader": {
+        "schema_version": 3, "grade": True, "solution": False, "locked": True, "task": False,
+        "grade_id": "check_one", "points": 2}})
+    bad = nbformat.v4.new_code_cell(metadata={"nbgrader": {**good.metadata.nbgrader, "points": "two"}})
+    schema_checks = []
+    cls = jsonschema.validators.validator_for(validator.schema)
+    real_check = cls.check_schema
+    monkeypatch.setattr(cls, "check_schema", classmethod(
+        lambda _, schema, *a, **k: (schema_checks.append(1), real_check(schema, *a, **k))[1]))
+    monkeypatch.setattr(bulk, "_VALIDATORS", {})
+    with bulk._metadata_schema_checked_once():
+        for _ in range(3):
+            validator.validate_cell(good)
+        with pytest.raises(jsonschema.ValidationError) as inside:
+            validator.validate_cell(bad)
+    assert len(schema_checks) == 1
+    with pytest.raises(jsonschema.ValidationError) as outside:  # nbgrader's own behaviour is back
+        validator.validate_cell(bad)
+    assert len(schema_checks) == 2
+    assert inside.value.message == outside.value.message and "'two'" in inside.value.message
+
+
 def test_while_autograding_the_gradebooks_of_one_database_share_an_engine_that_still_works_after_close(tmp_path):
     from nbgrader.api import Gradebook
 

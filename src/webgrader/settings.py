@@ -21,7 +21,7 @@ class WebGrader(Configurable):
     load_timeout = Float(3.0, help="Seconds a learner page may take to load before its checks fail.").tag(config=True)
     check_timeout = Float(4.0, help="Seconds one check (with its browser calls) may take; a page stuck in a loop fails after this.").tag(config=True)
     action_timeout = Float(2.0, help="Seconds a click or typing waits for its element to be ready.").tag(config=True)
-    settle_time = Float(0.15, help="Seconds after the page loaded or the last click or typing during which a failing check keeps looking, for pages that update a moment later.").tag(config=True)
+    settle_time = Float(0.15, help="Seconds after the page loaded or the last click or typing during which a failing check keeps looking, for pages that update a moment later. A page with nothing under way (no timer due by then, no fetch, no animation frame or running animation) fails at once.").tag(config=True)
     screenshot_timeout = Float(3.0, help="Seconds allowed to take the screenshot shown with a failed check.").tag(config=True)
     viewport_width = Integer(1024, help="Width in CSS pixels of the browser window pages are graded in.").tag(config=True)
     viewport_height = Integer(640, help="Height in CSS pixels of the browser window pages are graded in.").tag(config=True)
