@@ -25,14 +25,15 @@ def seconds_to_fail(run, files, check) -> float:
     return time.monotonic() - start
 
 
+async def click_then_expect_after(p):
+    await p.click("#b")
+    await p.expect_text("#out", equals="after")
+
+
 def test_a_failing_check_on_a_page_with_nothing_under_way_fails_without_waiting_out_the_settle_time(run):
     files = page("document.getElementById('b').onclick = () => { document.getElementById('out').textContent = 'wrong'; };")
 
-    async def click_then_expect(p):
-        await p.click("#b")
-        await p.expect_text("#out", equals="after")
-
-    assert seconds_to_fail(run, files, click_then_expect) < 1.0
+    assert seconds_to_fail(run, files, click_then_expect_after) < 1.0
     assert seconds_to_fail(run, files, lambda p: p.click("#missing")) < 1.0
 
 
@@ -71,11 +72,7 @@ def test_a_style_that_changes_in_a_css_transition_is_checked_once_the_transition
 def test_a_timer_due_after_the_settle_time_is_not_waited_for(run):
     files = page("document.getElementById('b').onclick = () => setTimeout(() => {}, 60000);")
 
-    async def click_then_expect(p):
-        await p.click("#b")
-        await p.expect_text("#out", equals="after")
-
-    assert seconds_to_fail(run, files, click_then_expect) < 1.0
+    assert seconds_to_fail(run, files, click_then_expect_after) < 1.0
 
 
 def test_a_page_that_breaks_the_quiet_probe_only_waits_the_whole_settle_time_as_before(run):
