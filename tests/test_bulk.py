@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from webgrader.bulk import autograde, marker_path
+from webgrader.bulk import autograde, default_workers, marker_path
 from webgrader.course import Course
 
 ASSIGNMENTS = ("profile-page", "click-counter")
@@ -104,6 +104,9 @@ def test_python_in_a_learner_cell_is_graded_with_a_kernel_and_a_broken_notebook_
     assert "broken: NOT graded" in proc.stdout and "nbgrader autograde click-counter --student broken" in proc.stdout
     assert "pythonista: graded with a kernel: cell 3 holds code that is not a page" in proc.stdout
     assert "submissions a minute" in proc.stdout
+    # Without --workers, one worker per core (at most 4, and no more than submissions).
+    workers = min(default_workers(), 4)
+    assert f"a minute, {workers} worker{'s' if workers > 1 else ''})" in proc.stdout, proc.stdout
     scores = course.scores()
     assert scores[("pythonista", "click-counter")] == scores[("olena", "click-counter")] == (8, 8)
     assert scores[("kateryna", "click-counter")] == (0, 8)
@@ -255,3 +258,30 @@ def test_while_autograding_the_gradebooks_of_one_database_share_an_engine_that_s
             assert second.engine is first.engine and [s.id for s in second.students] == ["olena"]
     with Gradebook(url) as outside:  # nbgrader's own behaviour is back
         assert outside.engine is not first.engine and [s.id for s in outside.students] == ["olena"]
+
+
+def test_while_autograding_a_gradebook_makes_its_tables_only_when_one_is_missing(tmp_path, monkeypatch):
+    from nbgrader.api import Base, Gradebook
+    from sqlalchemy import MetaData
+
+    from webgrader.bulk import _gradebook_engines_reused
+
+    made = []
+    real = MetaData.create_all
+    monkeypatch.setattr(MetaData, "create_all", lambda self, *a, **k: (made.append(1), real(self, *a, **k))[1])
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with _gradebook_engines_reused():
+        with Gradebook(url) as first:  # a new database: every table is made
+            first.add_student("olena")
+        assert len(made) == 1
+        with Gradebook(url) as second:
+            assert [s.id for s in second.students] == ["olena"]
+        assert len(made) == 1
+        (tmp_path / "gradebook.db").unlink()  # the database went away: its tables are made again
+        with Gradebook(url) as third:
+            third.add_student("iryna")
+            assert [s.id for s in third.students] == ["iryna"]
+        assert len(made) == 2
+    assert "create_all" not in vars(Base.metadata)
+    with Gradebook(url):  # nbgrader's own behaviour is back
+        assert len(made) == 3

@@ -1,5 +1,6 @@
 """The page harness and ready checks, in real Chromium."""
 import asyncio
+import base64
 import time
 
 import pytest
@@ -66,7 +67,8 @@ def test_each_check_type_fails_with_expected_found_and_hint(run, assets):
         assert not result.passed and result.found == found, result
         assert result.expected or result.name == "The title is Other"
         assert result.hint
-        assert result.screenshot and len(result.screenshot) > 1000  # a real JPEG, base64
+        picture = base64.b64decode(result.screenshot)
+        assert picture.startswith(b"\xff\xd8") and len(picture) > 1000  # a real JPEG of the page
 
 
 def test_missing_image_and_broken_script_are_reported(run):
@@ -164,6 +166,41 @@ localStorage.setItem('k', 'old'); sessionStorage.setItem('k', 'old'); document.c
     second = run(open_page(files=files, asset_dir=None))
     run(second.expect_text("#seen", equals="||"))
     assert len(second.js_errors) == 1 and len(second.sandbox.requests) == 1
+
+
+# What a clicked page does that must send the next load through about:blank and a wipe.
+LEAVES_SOMETHING = {
+    "localStorage": "localStorage.k = 'old'",
+    "sessionStorage": "sessionStorage.setItem('k', 'old')",
+    "cookie": "document.cookie = 'k=old'",
+    "IndexedDB": "indexedDB.open('old')",
+    "unload attribute": "document.body.setAttribute('onunload', 'localStorage.k = 1')",
+    "pagehide property": "window.onpagehide = () => { localStorage.k = 1 }",
+    "visibilitychange listener": "document.addEventListener('visibilitychange', () => {})",
+    "worker": "new Worker(window.URL.createObjectURL(new Blob(['indexedDB.open(1)'])))",
+    "frame": "document.body.append(document.createElement('iframe'))",
+    "timer due soon": "setTimeout(() => { localStorage.k = 1 }, 300)",
+}
+NOTHING_LEFT = ("localStorage.length === 0 && sessionStorage.length === 0 && document.cookie === ''"
+                " && !window.onpagehide && !document.body.hasAttribute('onunload')")
+
+
+@pytest.mark.parametrize("action", [None, *LEAVES_SOMETHING], ids=lambda a: a or "nothing")
+def test_a_clicked_page_that_left_nothing_is_replaced_directly_and_any_other_is_left_and_wiped(run, action):
+    from webgrader.harness import end_submission
+
+    script = LEAVES_SOMETHING.get(action, "this.textContent = 'clicked'")
+    files = {"index.html": f"<button id='b' onclick=\"{script}\">0</button>"}
+    first = run(open_page(files=files, asset_dir=None))
+    run(first.click("#b"))
+    assert not first.js_errors, first.js_errors  # the action really ran
+    direct_before = first.tab.left_directly
+    second = run(open_page(files=files, asset_dir=None))
+    assert second.tab is first.tab
+    assert second.tab.left_directly == direct_before + (1 if action is None else 0), action
+    run(second.expect_js(NOTHING_LEFT, name="nothing of the first load is left"))
+    run(second.expect_js("indexedDB.databases().then((found) => found.length === 0)", name="no database"))
+    run(end_submission())
 
 
 def test_a_submission_keeps_its_contexts_and_ending_it_closes_them_all(run):

@@ -334,8 +334,9 @@ def test_a_browser_frozen_mid_batch_is_replaced_and_every_submission_gets_its_ow
     course = profile_course
     students = sorted(p.name for p in (course.root / "submitted").iterdir())
     out, err = open(tmp_path / "out", "w+"), open(tmp_path / "err", "w+")
+    # One worker: one browser to freeze (with more, each worker replaces its own).
     run = subprocess.Popen([sys.executable, "-m", "webgrader.cli", "autograde", "profile-page", "--quiet", "--force",
-                            "--course", str(course.root)], stdout=out, stderr=err)
+                            "--workers", "1", "--course", str(course.root)], stdout=out, stderr=err)
     seen, stopped, table_at_freeze = set(), set(), {}
     try:
         deadline = time.monotonic() + 400

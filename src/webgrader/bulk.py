@@ -48,6 +48,7 @@ class BulkReport:
     results: list[SubmissionResult] = field(default_factory=list)
     seconds: float = 0.0
     interrupted: bool = False
+    where: str = "1 worker"  # what graded: local worker processes (each with its own browser) or a cluster
 
     def count(self, status: str) -> int:
         return sum(r.status == status for r in self.results)
@@ -62,7 +63,7 @@ class BulkReport:
         rate = len(graded) / self.seconds * 60 if self.seconds and graded else 0.0
         lines = [f"{self.assignment}: {len(graded)} graded ({fast} without a kernel, {len(graded) - fast} with one), "
                  f"{self.count('skipped')} unchanged and skipped, {self.count('failed')} failed, "
-                 f"in {self.seconds:.1f} s ({rate:.0f} submissions a minute)."]
+                 f"in {self.seconds:.1f} s ({rate:.0f} submissions a minute, {self.where})."]
         for r in self.results:
             if r.path.startswith("kernel"):
                 lines.append(f"  {r.student}: graded with a kernel: {r.path[8:-1]}")
@@ -262,10 +263,20 @@ def _gradebook_engines_reused():
     nbgrader opens the gradebook about 11 times a submission, each time with a new engine whose
     cache of compiled SQL starts empty: about 0.1 s a submission. `Gradebook.close()` still
     disposes of the engine's connections each time, so no connection outlives a gradebook.
+    Each opening also asks the database about each of its 13 tables, to make those missing:
+    that is asked once, in one query, and only a database that lacks a table has them made.
     """
     import nbgrader.api
+    from sqlalchemy import inspect
 
     original = nbgrader.api.create_engine
+    metadata = nbgrader.api.Base.metadata
+    create_all = metadata.create_all
+
+    def create_missing_tables(bind=None, **options):
+        if set(metadata.tables) <= set(inspect(bind).get_table_names()):
+            return
+        create_all(bind=bind, **options)
 
     def shared_engine(url, **options):
         key = (str(url), tuple(sorted(options.items())))
@@ -276,10 +287,12 @@ def _gradebook_engines_reused():
         return _ENGINES[key]
 
     nbgrader.api.create_engine = shared_engine
+    metadata.create_all = create_missing_tables
     try:
         yield
     finally:
         nbgrader.api.create_engine = original
+        del metadata.create_all  # the class's own method again
 
 
 _VALIDATORS: dict = {}
@@ -331,7 +344,32 @@ def _reason(log_lines: list[str]) -> str:
     return "; ".join(gist[-3:]) or "nbgrader could not grade it"
 
 
+def skip_unused_slow_imports() -> None:
+    """For a grading process: never import `rfc3987_syntax` (1.7 s at every process start).
+
+    jsonschema imports it, when installed (jupyter-events pulls it in), only to check the
+    "iri" and "iri-reference" string formats, by building a grammar at import. Nothing that
+    grading does checks those formats; without the module jsonschema simply does not know them.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)  # None in sys.modules: `import` raises ImportError
+
+
+def default_workers() -> int:
+    """Worker processes for the command line: one per CPU core this process may use, at most 4.
+
+    Grading is CPU-bound (Chromium, then nbgrader's bookkeeping): on 2 cores 2 workers grade
+    about 20% more a minute than one (README: Speed). Each worker holds a browser, about
+    0.5 GB, hence the cap; `--workers` sets any number.
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 4))
+
+
 def _worker_init():
+    skip_unused_slow_imports()
     # Workers ignore Ctrl-C: the parent decides, and waits for the submission in hand.
     import signal
 
@@ -348,7 +386,9 @@ def autograde(course_root: str | Path, assignment: str, *, student_glob: str = "
                          f"{', '.join(sorted(p.name for p in (course_root / 'source').iterdir() if p.is_dir()))}")
     _ensure_in_gradebook(course_root, assignment)
     students = find_students(course_root, assignment, student_glob)
-    report = BulkReport(assignment)
+    local = max(1, min(workers, len(students)))
+    report = BulkReport(assignment, where=f"Dask cluster at {scheduler}" if scheduler else
+                        f"{local} worker{'s' if local > 1 else ''}")
     start = time.perf_counter()
     bar = _progress(len(students), enabled=progress)
     try:
@@ -386,6 +426,7 @@ def _results(course_root, assignment, students, workers, force, scheduler):
             for future in dask_completed(futures):
                 yield future.result()
         return
+    workers = min(workers, len(students))  # a worker without a submission would only start a browser
     if workers <= 1:
         for student in students:
             yield grade_one(course_root, assignment, student, force)

@@ -28,13 +28,19 @@ def _demo(args) -> int:
 
 def _autograde(args) -> int:
     from .browser import running_as_root
-    from .bulk import autograde
+    from .bulk import autograde, default_workers, skip_unused_slow_imports
     from .doctor import ROOT_SANDBOX
+
+    skip_unused_slow_imports()
+    if args.workers is not None and args.workers < 1:
+        print(f"webgrader autograde: --workers must be 1 or more, not {args.workers}.", file=sys.stderr)
+        return 2
 
     if running_as_root():  # once a run, here: workers and kernels stay quiet
         print(f"webgrader autograde: Chromium's sandbox is {ROOT_SANDBOX}.", file=sys.stderr)
     try:
-        report = autograde(Path(args.course), args.assignment, student_glob=args.student, workers=args.workers,
+        report = autograde(Path(args.course), args.assignment, student_glob=args.student,
+                           workers=args.workers or default_workers(),
                            force=args.force, scheduler=args.scheduler, progress=not args.quiet)
     except ValueError as exc:
         print(f"webgrader autograde: {exc}", file=sys.stderr)
@@ -66,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("autograde", help="grade every submission of an assignment, fast (same results as nbgrader autograde)")
     p.add_argument("assignment", help="the assignment id, a folder in source/")
     p.add_argument("--student", default="*", help="only learners whose id matches this glob (default: all)")
-    p.add_argument("--workers", type=int, default=1, help="worker processes, each with its own browser (default: 1)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="worker processes, each with its own browser (default: one per CPU core, at most 4)")
     p.add_argument("--force", action="store_true", help="grade again even submissions already graded and unchanged")
     p.add_argument("--scheduler", default=None, help="a Dask scheduler address (tcp://host:8786) to grade on a cluster")
     p.add_argument("--course", default=".", help="the course folder (default: here)")

@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from . import pages
-from .settle import QUIET_TRACKER
+from .settle import LEFTOVERS_TRACKER, QUIET_TRACKER
 
 FAKE_ORIGIN = "http://learner.webgrader.test"
 MAX_ASSET_BYTES = 20 * 1024 * 1024
@@ -199,5 +199,5 @@ async def new_context(browser, sandbox: Sandbox, viewport):
     await context.route("**/*", sandbox.handle)
     await context.route_web_socket(re.compile(".*"), sandbox.handle_websocket)
     context.on("request", sandbox.note_request)
-    await context.add_init_script(PAGE_GUARD + QUIET_TRACKER)
+    await context.add_init_script(PAGE_GUARD + QUIET_TRACKER + LEFTOVERS_TRACKER)
     return context
