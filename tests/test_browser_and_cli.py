@@ -80,3 +80,10 @@ def test_a_kernel_in_a_submission_folder_reads_the_limits_of_the_course(tmp_path
     assert find_course_config(folder) == tmp_path / "nbgrader_config.py"
     assert current_limits().check_timeout == 1.5
     assert Limits().check_timeout == 4.0
+
+
+def test_autograde_refuses_a_number_of_workers_below_one_before_doing_anything(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "webgrader.cli", "autograde", "click-counter", "--workers", "0",
+                           "--course", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "--workers must be 1 or more, not 0" in proc.stderr, proc.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing was made

@@ -358,8 +358,8 @@ def default_workers() -> int:
     """Worker processes for the command line: one per CPU core this process may use, at most 4.
 
     Grading is CPU-bound (Chromium, then nbgrader's bookkeeping): on 2 cores 2 workers grade
-    about 20% more a minute than one (README: Speed). Each worker holds a browser, about
-    0.5 GB, hence the cap; `--workers` sets any number.
+    about 20% more a minute than one (README: Grading a whole class fast). Each worker holds a
+    browser, about 0.4 GB, hence the cap; `--workers` sets any number.
     """
     try:
         cores = len(os.sched_getaffinity(0))

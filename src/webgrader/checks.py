@@ -104,7 +104,9 @@ class PageChecks:
                 return value
             # Nothing under way that could change the page before the wait ends: fail now.
             if not self.sandbox.in_flight and await page_is_quiet(self._page, left):
-                return value
+                # Look once more: what was under way may have ended between the probe and now
+                # (a transition's last frame), and a quiet page shows its final state.
+                return await probe()
             await asyncio.sleep(0.05)
 
     async def _check(self, name, probe, ok, *, expected="", found=str, hint=""):
