@@ -104,7 +104,7 @@ def test_python_in_a_learner_cell_is_graded_with_a_kernel_and_a_broken_notebook_
     assert "broken: NOT graded" in proc.stdout and "nbgrader autograde click-counter --student broken" in proc.stdout
     assert "pythonista: graded with a kernel: cell 3 holds code that is not a page" in proc.stdout
     assert "submissions a minute" in proc.stdout
-    # Without --workers, one worker per core (at most 4, and no more than submissions).
+    # Without --workers, one worker per core (at most 4), and no more than the 4 submissions.
     workers = min(default_workers(), 4)
     assert f"a minute, {workers} worker{'s' if workers > 1 else ''})" in proc.stdout, proc.stdout
     scores = course.scores()

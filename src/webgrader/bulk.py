@@ -386,9 +386,9 @@ def autograde(course_root: str | Path, assignment: str, *, student_glob: str = "
                          f"{', '.join(sorted(p.name for p in (course_root / 'source').iterdir() if p.is_dir()))}")
     _ensure_in_gradebook(course_root, assignment)
     students = find_students(course_root, assignment, student_glob)
-    local = max(1, min(workers, len(students)))
+    workers = max(1, min(workers, len(students)))  # a worker without a submission would only start a browser
     report = BulkReport(assignment, where=f"Dask cluster at {scheduler}" if scheduler else
-                        f"{local} worker{'s' if local > 1 else ''}")
+                        f"{workers} worker{'s' if workers > 1 else ''}")
     start = time.perf_counter()
     bar = _progress(len(students), enabled=progress)
     try:
@@ -426,7 +426,6 @@ def _results(course_root, assignment, students, workers, force, scheduler):
             for future in dask_completed(futures):
                 yield future.result()
         return
-    workers = min(workers, len(students))  # a worker without a submission would only start a browser
     if workers <= 1:
         for student in students:
             yield grade_one(course_root, assignment, student, force)

@@ -98,14 +98,19 @@ class _Tab:
         self.crashed = self.hung = True
         self.crash.set()
 
+    async def devtools(self):
+        """The tab's DevTools session, opened on first use."""
+        if self.cdp is None:
+            self.cdp = await self.context.new_cdp_session(self.page)
+        return self.cdp
+
     async def evaluate_isolated(self, function: str, arg=None):
         """`function(arg)`, evaluated in a JavaScript world of the grader's own in the page's document.
 
         It sees the same DOM, with pristine built-ins: a page that replaces querySelectorAll,
         innerText or getComputedStyle cannot fool the checks.
         """
-        if self.cdp is None:
-            self.cdp = await self.context.new_cdp_session(self.page)
+        await self.devtools()
         # A page that reloads itself without end destroys the world between two calls now and
         # then: try again, for a while, to catch one of its documents.
         deadline = time.monotonic() + UNSTABLE_AFTER
@@ -147,8 +152,7 @@ class _Tab:
 
     async def reset(self, files, asset_dir, viewport, limits: Limits) -> None:
         """Forget the previous load: storage and cookies of the origin, errors, request log."""
-        if self.cdp is None:
-            self.cdp = await self.context.new_cdp_session(self.page)
+        await self.devtools()
         on_origin = self.page.url.startswith(FAKE_ORIGIN)
         if on_origin and not self.sandbox.in_flight and await page_leaves_nothing(self.page):
             # Nothing to wipe and nothing that runs on leaving: the next load replaces the document.
@@ -286,11 +290,10 @@ class LearnerPage(PageChecks):
         if self.hung:
             return None
         try:
-            if self.tab.cdp is None:
-                self.tab.cdp = await self.tab.context.new_cdp_session(self._page)
             # Straight from DevTools: a quarter faster than page.screenshot(), which first waits
             # for fonts and hides the text caret, in round trips of its own (0.03 s against 0.04 s).
-            shot = await asyncio.wait_for(self.tab.cdp.send("Page.captureScreenshot", {
+            devtools = await self.tab.devtools()
+            shot = await asyncio.wait_for(devtools.send("Page.captureScreenshot", {
                 "format": "jpeg", "quality": 60, "optimizeForSpeed": True}), self.limits.screenshot_timeout)
         except Exception:
             return None

@@ -76,7 +76,7 @@ LEFTOVERS_KEY = "webgrader.leftovers"
 
 # Whether leaving the page could leave anything behind for the next load in the same tab:
 # storage or cookies it used, handlers that run when a page is left, a worker or a frame
-# (which this script does not watch). Without any, the next load may simply replace the
+# (whose own storage and handlers this script cannot see). Without any, the next load may simply replace the
 # document, without first leaving it for about:blank and wiping the origin's storage
 # (about 50 ms of machine time a load, 6 loads a submission).
 LEFTOVERS_TRACKER = """
