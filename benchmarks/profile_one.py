@@ -33,6 +33,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from webgrader import checks, fastpath, harness
+    from webgrader.grading import Grading
     from webgrader.bulk import grade_one
 
     spent: dict[str, list[float]] = collections.defaultdict(list)
@@ -53,8 +54,9 @@ def main() -> None:
     timed(fastpath, "_grade", "grader")
     timed(harness, "open_page", "open_page")
     webgrader.open_page = harness.open_page  # test cells import it from the package
-    for name in ("_load", "_take_ready", "end_submission", "_fresh_tab", "_discard_current"):
-        timed(harness, name, name.strip("_"))
+    timed(harness, "_load", "load")
+    for name in ("_take_ready", "_fresh_tab", "_discard_current"):
+        timed(Grading, name, name.strip("_"))
     timed(harness._Tab, "prepare", "tab.prepare")
     timed(harness.LearnerPage, "record", "record")
     timed(fastpath.shared_browser, "check", "browser.check")

@@ -224,7 +224,7 @@ def test_by_default_no_tab_is_readied_in_the_background(run):
 
     page = run(open_page(files={"index.html": "<h1 onclick='this.textContent = 1'>0</h1>"}, asset_dir=None))
     run(page.click("h1"))
-    assert not harness._ready and not harness._free
+    assert not page.grading._ready and not page.grading._free
     run(end_submission())
 
 
@@ -237,40 +237,40 @@ def test_with_a_tab_ahead_the_next_open_page_after_a_click_finds_the_page_loaded
     files = {"index.html": "<script>localStorage.n = (localStorage.n || '') + 'x'; sessionStorage.s = 1;</script>"
                            "<button id='b' onclick='this.textContent = localStorage.n'>0</button>"}
     first = run(open_page(files=files, asset_dir=None, limits=ahead))
-    assert not harness._ready  # an untouched page serves the next check itself
+    grading = first.grading
+    assert not grading._ready  # an untouched page serves the next check itself
     run(first.click("#b"))
     run(first.expect_text("#b", equals="x"))
-    readied = run(harness._ready[0][1])  # loaded in the background meanwhile
+    readied = run(grading._ready[0][1])  # loaded in the background meanwhile
     asked = time.monotonic()
     second = run(open_page(files=files, asset_dir=None, limits=ahead))
     assert second.tab is readied is not first.tab and second.tab.loaded_at < asked
     run(second.click("#b"))
     run(second.expect_text("#b", equals="x"))  # its own storage: the first load's is not seen
-    run(harness._ready[0][1])
+    run(grading._ready[0][1])
     third = run(open_page(files=files, asset_dir=None, limits=ahead))  # the first tab, wiped and loaded again
     assert third.tab is first.tab
     run(third.click("#b"))
     run(third.expect_text("#b", equals="x"))
     run(third.expect_js("sessionStorage.s === '1' && sessionStorage.length === 1", name="sessionStorage wiped too"))
     run(end_submission())
-    assert not harness._ready and not harness._free
+    assert not grading._ready and not grading._free and grading.closed
 
 
 def test_no_tab_is_readied_when_no_more_loads_are_expected(run):
-    from webgrader import harness
-    from webgrader.harness import end_submission
+    from webgrader.grading import Grading
     from webgrader.settings import Limits
 
-    token = harness.more_loads_expected.set(False)
-    try:
-        page = run(open_page(files={"index.html": "<h1 onclick='this.textContent = 1'>last</h1>"}, asset_dir=None,
-                             limits=Limits(tabs_ahead=1)))
-        run(page.click("h1"))
-        run(page.expect_text("h1", equals="1"))
-        assert not harness._ready
-    finally:
-        harness.more_loads_expected.reset(token)
-        run(end_submission())
+    async def last_check():
+        async with Grading() as grading:
+            grading.more_loads_expected = False
+            page = await open_page(files={"index.html": "<h1 onclick='this.textContent = 1'>last</h1>"},
+                                   asset_dir=None, limits=Limits(tabs_ahead=1))
+            await page.click("h1")
+            await page.expect_text("h1", equals="1")
+            return list(grading._ready)
+
+    assert run(last_check()) == []
 
 
 def test_a_hung_page_is_replaced_by_a_new_context(run):
@@ -297,20 +297,24 @@ def test_an_untouched_page_serves_the_next_open_page_and_a_touched_one_is_loaded
 
 
 def test_between_submissions_the_next_context_is_made_ready_and_the_old_one_closed(run):
-    from webgrader import harness
+    from webgrader import grading, harness
+    from webgrader.browser import shared_browser
     from webgrader.harness import end_submission
+
+    async def run_in_loop(get):
+        return await get()
 
     first = run(open_page(files={"index.html": "<h1>1</h1>"}, asset_dir=None))
     run(end_submission(prepare_next=True))
-    assert harness._closing  # closing goes on in the background...
-    run(asyncio.wait(set(harness._closing)))
+    assert first.grading.closed and shared_browser.closing  # closing goes on in the background...
+    run(shared_browser.closings_done(10))
     assert first.page.is_closed()  # ... page first, then context
-    spare = run(harness._free[0])
+    spare = run(run_in_loop(lambda: grading.current()._free[0]))  # the next submission's tab, started at once
     second = run(open_page(files={"index.html": "<h1>2</h1>"}, asset_dir=None))
-    assert second.tab is spare and second.context is not first.context
+    assert second.tab is spare and second.grading is not first.grading and second.context is not first.context
     run(second.expect_text("h1", equals="2"))
     assert first.context not in second.context.browser.contexts
     run(end_submission(prepare_next=True))
     browser = second.context.browser
     run(harness.close_all())
-    assert not harness._free and not harness._ready and not harness._closing and not browser.is_connected()
+    assert not shared_browser.closing and not browser.is_connected()

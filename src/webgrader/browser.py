@@ -157,11 +157,29 @@ class SharedBrowser:
         self.driver_pid: int | None = None
         self.browser_pid: int | None = None
         self.lost = 0  # browsers of this process that died or were killed for not answering
+        self._closing: set = set()  # tabs being closed in the background, of whichever submission
+
+    def close_later(self, closing) -> None:
+        """Run `closing` (a tab's close) in the background; `close()` waits for it."""
+        task = asyncio.ensure_future(closing)
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    @property
+    def closing(self) -> bool:
+        """Whether tabs are still being closed in the background."""
+        return bool(self._closing)
+
+    async def closings_done(self, timeout: float) -> None:
+        """Wait (at most `timeout` seconds) for the tabs being closed in the background."""
+        if self._closing:
+            await asyncio.wait(set(self._closing), timeout=timeout)
 
     async def get(self):
         loop = asyncio.get_running_loop()
         if self._loop is not loop:  # a new event loop (fresh asyncio.run): start afresh
             self._forget_driver()
+            self._closing = set()
             self._loop, self._lock = loop, asyncio.Lock()
         async with self._lock:
             if self.browser is not None and not self.browser.is_connected():
@@ -255,6 +273,7 @@ class SharedBrowser:
         if self._loop is not asyncio.get_running_loop():  # they belong to another event loop: only forget them
             self._forget_driver()
             return
+        await self.closings_done(timeout)  # the tabs first, then the browser, then the driver
         if self.browser is not None:
             try:
                 await asyncio.wait_for(self.browser.close(), timeout)

@@ -273,8 +273,9 @@ class PageChecks:
     async def _act(self, verb, selector, do, key=None):
         """Run `do(target)` on the first match of `selector` once a person could act on it;
         `target` is the probe's answer (state, x, y, navigates)."""
-        from .harness import _PageHung, _PageUnstable, hung_actions
+        from .harness import _PageHung, _PageUnstable
 
+        hung_actions = self.grading.hung_actions  # this submission's: never another's
         name = f"{t('action.' + verb)} {selector}"
         self.history.append((verb, selector, key))
         history = tuple(self.history)

@@ -21,12 +21,14 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass
+from pathlib import Path
 
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 
 from . import harness, pages
 from .browser import shared_browser
+from .grading import Grading
 from .messages import t
 from .results import CheckFailed, OutputBudget, cell_budget
 from .settings import current_limits
@@ -105,6 +107,23 @@ class _WarmLoop:
     def __init__(self):
         self._loop = None
         self._lock = threading.Lock()
+        # The next submission's Grading, handed over by the last one with its tabs already starting.
+        self._next: Grading | None = None
+
+    def grading(self) -> Grading:
+        """A Grading for the next submission (on the loop's thread): the one handed over, else a new one."""
+        grading, self._next = self._next, None
+        return grading if grading is not None else Grading()
+
+    def hand_over(self, grading: Grading) -> None:
+        """End `grading` in the background; the next submission finds its tabs starting."""
+        self._next = grading.hand_over()
+
+    async def _close_all(self) -> None:
+        if self._next is not None:
+            await self._next.close()
+            self._next = None
+        await harness.close_all()
 
     def run(self, coro):
         with self._lock:
@@ -117,14 +136,15 @@ class _WarmLoop:
     def close(self):
         if self._loop is not None and self._loop.is_running():
             try:
-                asyncio.run_coroutine_threadsafe(harness.close_all(), self._loop).result(timeout=10)
+                asyncio.run_coroutine_threadsafe(self._close_all(), self._loop).result(timeout=10)
             except Exception:
                 pass
             self._loop.call_soon_threadsafe(self._loop.stop)
 
 
 warm_loop = _WarmLoop()
-# One submission at a time per process: the page registry, the tab and the working folder are per process.
+# One submission at a time per FastExecute: the working folder (where the course's limits and the
+# page's images are found) is per process. The tabs and page files are the submission's Grading.
 submission_lock = threading.RLock()
 # Which path each notebook took in this process, for the bulk grader's report.
 paths_taken: list[tuple[str, str]] = []
@@ -170,11 +190,13 @@ def _stopped_output(seconds: float) -> dict:
                         traceback=[f"\x1b[0;31mGradingStopped\x1b[0m: {message}", f"{t('hint')}: {hint}"])
 
 
-async def _grade(nb: NotebookNode, plan: Plan, timeout: float | None, error_on_timeout: dict) -> int:
-    """Run the notebook's cells; returns how many check cells the submission's time limit stopped."""
-    pages.clear()
+async def _grade(nb: NotebookNode, plan: Plan, timeout: float | None, error_on_timeout: dict) -> tuple[int, Grading]:
+    """Run the notebook's cells in a Grading of their own; returns how many check cells the
+    submission's time limit stopped, and the Grading (ended)."""
     limits = current_limits()
     await harness.start_browser()  # starting the browser is the grader's time, not the learner's
+    grading = warm_loop.grading()
+    grading.files, grading.asset_dir, grading.limits = {}, Path.cwd(), limits
     deadline = time.monotonic() + limits.submission_timeout
     stopped = 0
     namespace: dict = {"__name__": "__main__"}
@@ -185,52 +207,52 @@ async def _grade(nb: NotebookNode, plan: Plan, timeout: float | None, error_on_t
     loads_after = {index: any("open_page" in code for later, code in plan.trusted if later > index)
                    for index in code_at}
     count = 0
-    try:
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
-            count += 1
-            cell.execution_count = count
-            outputs = cell.outputs = []
-            if index in page_at:
-                pages.store(*page_at[index])
-                continue
-            if index not in code_at:
-                continue
-            left = deadline - time.monotonic()
-            if left <= 0:
-                outputs.append(_stopped_output(limits.submission_timeout))
-                stopped += 1
-                continue
-            cell_budget.set(OutputBudget(limits.max_output_kb * 1024))
-            harness.more_loads_expected.set(loads_after[index])  # no tab is readied for nothing
-            stdout = io.StringIO()
-            try:
-                with contextlib.redirect_stdout(stdout):
-                    await asyncio.wait_for(_run_python(code_at[index], namespace, outputs),
-                                           left if timeout is None else min(timeout, left))
-            except asyncio.TimeoutError:
-                if timeout is None or left < timeout:  # the submission's time ran out, not the cell's
+    async with grading:
+        try:
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type != "code":
+                    continue
+                count += 1
+                cell.execution_count = count
+                outputs = cell.outputs = []
+                if index in page_at:
+                    grading.store_page(*page_at[index])
+                    continue
+                if index not in code_at:
+                    continue
+                left = deadline - time.monotonic()
+                if left <= 0:
                     outputs.append(_stopped_output(limits.submission_timeout))
                     stopped += 1
-                else:
-                    outputs.append(NotebookNode(output_type="error", **error_on_timeout))
-            except harness.GraderError:
-                raise  # not the learner's fault: the submission is reported as not graded
-            except Exception as exc:  # the cell failed, as it would in a kernel
-                outputs.append(_error_output(exc))
-            if stdout.getvalue():
-                outputs.insert(0, NotebookNode(output_type="stream", name="stdout", text=stdout.getvalue()))
-            for output in outputs:
-                if output.output_type == "execute_result":
-                    output.execution_count = count
-    finally:
-        # A browser that stopped answering is killed here, before closing the tab would wait
-        # for it; FastExecute then grades the submission again on a new one.
-        await shared_browser.check(limits.close_timeout)
-        await harness.end_submission(prepare_next=True)
-        pages.clear()
-    return stopped
+                    continue
+                cell_budget.set(OutputBudget(limits.max_output_kb * 1024))
+                grading.more_loads_expected = loads_after[index]  # no tab is readied for nothing
+                stdout = io.StringIO()
+                try:
+                    with contextlib.redirect_stdout(stdout):
+                        await asyncio.wait_for(_run_python(code_at[index], namespace, outputs),
+                                               left if timeout is None else min(timeout, left))
+                except asyncio.TimeoutError:
+                    if timeout is None or left < timeout:  # the submission's time ran out, not the cell's
+                        outputs.append(_stopped_output(limits.submission_timeout))
+                        stopped += 1
+                    else:
+                        outputs.append(NotebookNode(output_type="error", **error_on_timeout))
+                except harness.GraderError:
+                    raise  # not the learner's fault: the submission is reported as not graded
+                except Exception as exc:  # the cell failed, as it would in a kernel
+                    outputs.append(_error_output(exc))
+                if stdout.getvalue():
+                    outputs.insert(0, NotebookNode(output_type="stream", name="stdout", text=stdout.getvalue()))
+                for output in outputs:
+                    if output.output_type == "execute_result":
+                        output.execution_count = count
+        finally:
+            # A browser that stopped answering is killed here, before closing the tab would wait
+            # for it; FastExecute then grades the submission again on a new one.
+            await shared_browser.check(limits.close_timeout)
+            warm_loop.hand_over(grading)  # its tabs close in the background; the next submission's start
+    return stopped, grading
 
 
 class FastExecute(Execute):
@@ -263,11 +285,11 @@ class FastExecute(Execute):
         for attempt in (1, 2):
             lost = shared_browser.lost
             try:
-                stopped = warm_loop.run(_grade(nb, plan, self.timeout, dict(self.error_on_timeout)))
+                stopped, grading = warm_loop.run(_grade(nb, plan, self.timeout, dict(self.error_on_timeout)))
             except harness.GraderError:
                 if shared_browser.lost == lost:
                     raise
-                stopped = 0
+                stopped, grading = 0, None
             if shared_browser.lost == lost:
                 if stopped:
                     _tell(f"{name}: the submission used up its {current_limits().submission_timeout:g} seconds "
@@ -279,9 +301,7 @@ class FastExecute(Execute):
                     "and replaced both times, so the submission is not graded. Grade it again on its own "
                     "(webgrader autograde ASSIGNMENT --student STUDENT --force); if it happens again, the page "
                     "may freeze Chromium itself: open it by hand.")
-            # Loads and steps that "hung" on the frozen browser would otherwise fail again at once.
-            harness._hung_loads.clear()
-            harness.hung_actions.clear()
+            # What "hung" on the frozen browser is forgotten with its Grading: the new one tries afresh.
             _tell(f"{name}: the grading browser stopped responding; it was killed, and a new one grades "
                   "this submission again.")
 

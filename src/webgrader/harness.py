@@ -1,25 +1,22 @@
 """The page harness: a learner's page in a fresh, sandboxed browser context.
 
-Lifecycle, visible on purpose: one browser per process (`browser.shared_browser`); per
-submission its own contexts, each with one page (`_Tab`): the current one, where checks run,
-and, with `tabs_ahead`, others readied in the background with the same page loaded, for the
-next check cell; all closed page first, then context, by `end_submission()` (a kernel grades one submission, so
-there it ends with the kernel). Each `open_page()` gives a freshly loaded page with the
-origin's storage wiped. Every browser call runs under a time limit. What a page may reach
-is decided in `sandbox.py`.
+Lifecycle, visible on purpose: one browser per process (`browser.shared_browser`); one
+`grading.Grading` per submission, owning its tabs (`_Tab`: a context with one page) and its
+memory of what hung; one `LearnerPage` per `open_page()`, a freshly loaded page with the
+origin's storage wiped. Every browser call runs under a time limit that counts the page's own
+work, not a busy machine's (`pagetime.py`). What a page may reach is decided in `sandbox.py`.
 """
 from __future__ import annotations
 
 import asyncio
 import contextvars
-import hashlib
 import time
 from pathlib import Path
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from . import pages
+from . import grading
 from .browser import shared_browser
 from .checks import PageChecks
 from .magics import install_in_running_shell
@@ -37,38 +34,18 @@ CRASH_GRACE = 1.0
 # Seconds a check keeps trying to catch a document of a page that keeps reloading itself.
 UNSTABLE_AFTER = 2.0
 
-# Pages that hung while loading, by content: the same files hang again, so later
-# checks of the same submission fail at once instead of waiting out the limit again.
-_hung_loads: dict[str, str] = {}
-# Likewise the steps (files, then each click or typing) after which a page stopped responding.
-hung_actions: set[tuple] = set()
-# Whether more open_page() calls are to come in this submission: the kernel-free grader knows
-# (it sees the remaining cells); elsewhere assume so.
-more_loads_expected: contextvars.ContextVar = contextvars.ContextVar("webgrader_more_loads", default=True)
-_tab: "_Tab | None" = None  # the current submission's tab that checks run in
-# Tabs readied in the background (storage wiped, the same page loaded again, untouched) while
-# checks run in the current one, so that the next open_page() after a click finds its page
-# loaded: at most `Limits.tabs_ahead` (c.WebGrader.tabs_ahead, 0 by default) of them.
-_ready: list = []  # (what is loaded, future of the tab)
-_free: list = []  # futures of this submission's other tabs: fresh ones, or used ones not yet wiped
-_closing: set = set()  # tabs being closed in the background (page, then context)
-
-
-def _fingerprint(files: dict[str, str], entry: str, viewport) -> str:
-    digest = hashlib.sha256(repr((sorted(files.items()), entry, viewport)).encode())
-    return digest.hexdigest()
-
-
 class _Tab:
-    """The current submission's browser context and its one page.
+    """A browser context of a submission (`grading`) and its one page.
 
     Each open_page() loads a new document in it after wiping the origin's storage:
     about 0.1 s, against 0.4 s for a new context and page (a new renderer process).
-    A page that hung is thrown away with its context.
+    A page that hung or crashed is stopped at once and thrown away with its context.
     """
 
     def __init__(self, context, page, sandbox: Sandbox, viewport):
         self.context, self.page, self.sandbox, self.viewport = context, page, sandbox, viewport
+        self.grading = None  # the submission it belongs to
+        self._closed: asyncio.Future | None = None
         # What is loaded now, and whether a check changed it since (a click, typing, the raw page):
         # an untouched load of the same files serves the next open_page() as it is.
         self.loaded: tuple | None = None
@@ -76,7 +53,7 @@ class _Tab:
         self.dirty = True
         self.clean = True  # nothing was loaded in it since it was made or wiped
         self.ready_args: tuple | None = None  # how to load the current page again, in another tab
-        self.hung = False
+        self._hung = False
         self.left_directly = 0  # loads that replaced a document that left nothing behind (no about:blank, no wipe)
         self.fingerprint = ""
         self.cdp = None
@@ -94,9 +71,20 @@ class _Tab:
         # The renderer died (out of memory): this tab is done; the next open_page makes a new one.
         page.on("crash", lambda _: self.mark_crashed())
 
+    @property
+    def hung(self) -> bool:
+        return self._hung
+
+    @hung.setter
+    def hung(self, value: bool) -> None:
+        was, self._hung = self._hung, value
+        if value and not was and self.grading is not None:
+            self.grading.stop(self)  # its renderer may spin on: stop it now, not at the next open_page
+
     def mark_crashed(self) -> None:
-        self.crashed = self.hung = True
+        self.crashed = True
         self.crash.set()
+        self.hung = True
 
     async def devtools(self):
         """The tab's DevTools session, opened on first use."""
@@ -190,15 +178,20 @@ class _Tab:
         tab starts getting that load ready in the background now."""
         if not self.dirty:
             self.dirty = True
-            if _tab is self and self.ready_args is not None and _loop_running():
-                _ready_more(*self.ready_args)
+            if self.grading is not None:
+                self.grading.ready_more(self)
 
     @property
     def usable(self) -> bool:
         return not self.hung and not self.crashed and not self.page.is_closed()
 
     async def close(self, limits: Limits) -> None:
-        """Page first, then its context (reverse order of creation); never raises."""
+        """Page first, then its context (reverse order of creation), once; never raises."""
+        if self._closed is None:
+            self._closed = asyncio.ensure_future(self._close(limits))
+        await asyncio.shield(self._closed)
+
+    async def _close(self, limits: Limits) -> None:
         for closing in (lambda: self.page.close(run_before_unload=False), self.context.close):
             try:
                 await asyncio.wait_for(closing(), limits.close_timeout)
@@ -211,6 +204,7 @@ class LearnerPage(PageChecks):
 
     def __init__(self, tab: _Tab, entry: str, limits: Limits):
         self.tab = tab
+        self.grading = tab.grading
         self.context = tab.context
         self._page = tab.page
         self.sandbox = tab.sandbox
@@ -236,9 +230,9 @@ class LearnerPage(PageChecks):
     def crashed(self) -> bool:
         return self.tab.crashed
 
-    async def _limited(self, awaitable, seconds: float | None = None):
-        """Run one browser call under the check time limit; a timeout marks the page hung,
-        a dead renderer marks it crashed."""
+    async def _limited(self, awaitable, seconds: float | None = None, what: str = "check"):
+        """Run one browser call under the check time limit (or `seconds`); a timeout marks the
+        page hung, a dead renderer marks it crashed."""
         if self.hung:
             if asyncio.iscoroutine(awaitable):
                 awaitable.close()
@@ -264,6 +258,12 @@ class LearnerPage(PageChecks):
     async def evaluate_isolated(self, function: str, arg=None):
         """`function(arg)` in the checks' own JavaScript world (see `_Tab.evaluate_isolated`)."""
         return await self.tab.evaluate_isolated(function, arg)
+
+    def load_failure(self, crashed: bool) -> tuple[str, str]:
+        """(message, hint) for a load that did not finish: what the grader saw."""
+        if crashed:
+            return t("load.crashed"), t("page.crashed.hint")
+        return t("load.timeout", seconds=self.limits.load_timeout), t("load.timeout.hint")
 
     def unresponsive(self, name: str, expected: str = "") -> CheckResult:
         """The failed result of a check that could not run because the page hung or crashed."""
@@ -363,87 +363,16 @@ async def open_page(
     asset_dir: str | Path | None = ".",
     limits: Limits | None = None,
 ) -> LearnerPage:
-    """Load the learner's `entry` page afresh, from the fake origin, in this submission's context.
+    """Load the learner's `entry` page afresh, from the fake origin, in the current submission's
+    tab (`grading.current()`: the innermost `async with Grading()`, else the kernel's own).
 
-    `files` defaults to the page files stored by the `%%page` cells run so far.
-    Raises CheckFailed (with a plain-language message) when the page is missing
-    or does not finish loading in time.
+    `files` defaults to the submission's page files (in a kernel: those stored by the `%%page`
+    cells run so far). Raises CheckFailed (with a plain-language message) when the page is
+    missing or does not finish loading in time.
     """
-    global _tab
     install_in_running_shell()
-    limits = limits or current_limits()
-    files = pages.current() if files is None else dict(files)
-    viewport = tuple(viewport or limits.viewport)
-    entry = pages.normalise_name(entry)
-    name = t("load.name", entry=entry)
-
-    def fail(result: CheckResult):
-        _show(result)
-        raise CheckFailed(result)
-
-    if entry not in files:
-        fail(CheckResult(name, False, message=t("load.missing", entry=entry), hint=t("load.missing.hint", entry=entry)))
-    for file_name, text in sorted(files.items()):
-        size = len(_utf8(text))
-        if size > MAX_PAGE_FILE_BYTES:
-            fail(CheckResult(name, False, message=t("load.too_big", file=file_name, size=size / 2**20,
-                                                    limit=MAX_PAGE_FILE_BYTES / 2**20), hint=t("load.too_big.hint")))
-    key = _fingerprint(files, entry, viewport)
-    if key in _hung_loads:
-        crashed = _hung_loads[key] == t("load.crashed")
-        fail(CheckResult(name, False, message=_hung_loads[key], hint=t("page.crashed.hint" if crashed else "load.timeout.hint")))
-
-    asset_path = Path(asset_dir) if asset_dir is not None else None
-    loading = (key, str(asset_path))
-    if _tab is not None and _tab.usable and not _tab.dirty and _tab.loaded == loading:
-        # Nothing touched the page since it loaded these very files: loading them again would
-        # give the same document (about 0.15 s a load, in every test cell of an assignment).
-        learner_page = LearnerPage(_tab, entry, limits)
-        learner_page.last_change = _tab.loaded_at
-        return learner_page
-    readied = await _take_ready(loading, limits)
-    if readied is not None:  # a tab that loaded these very files in the background, untouched since
-        _retire(_tab, limits)
-        _tab = readied
-        learner_page = LearnerPage(readied, entry, limits)
-        learner_page.last_change = readied.loaded_at
-        return learner_page
-    if _tab is not None and _tab.usable:
-        try:
-            await _tab.prepare(files, asset_path, viewport, limits)
-        except Exception:  # the old page would not let go: start over with a new context
-            await _discard_current(limits)
-    elif _tab is not None:
-        await _discard_current(limits)
-    if _tab is None:
-        _tab = await _fresh_tab(files, asset_path, viewport, limits)
-    _tab.fingerprint = key
-    learner_page = LearnerPage(_tab, entry, limits)
-    try:
-        await learner_page._limited(_load(_tab, f"{FAKE_ORIGIN}/{entry}", limits), limits.load_timeout)
-        learner_page.last_change = _tab.loaded_at = time.monotonic()
-        _tab.loaded, _tab.dirty = loading, False
-        _tab.ready_args = (files, asset_path, viewport, limits, entry, loading)
-    except (_PageHung, PlaywrightTimeout) as exc:
-        crashed = _tab.crashed or _is_crash(exc)
-        message = t("load.crashed") if crashed else t("load.timeout", seconds=limits.load_timeout)
-        _hung_loads[key] = message
-        problems = learner_page.problems()
-        await _discard_current(limits)
-        fail(CheckResult(name, False, message=message, hint=t("page.crashed.hint" if crashed else "load.timeout.hint"),
-                         js_errors=problems))
-    except _PageUnstable:  # it reloaded itself so fast that no document of it could be seen complete
-        await _discard_current(limits)
-        fail(CheckResult(name, False, message=t("page.unstable"), hint=t("page.unstable.hint")))
-    except Exception as exc:  # a navigation error: the browser could not open the page
-        crashed = _is_crash(exc)
-        if crashed:
-            _hung_loads[key] = t("load.crashed")
-        await _discard_current(limits)
-        if crashed:
-            fail(CheckResult(name, False, message=t("load.crashed"), hint=t("page.crashed.hint")))
-        fail(CheckResult(name, False, message=t("load.failed", error=(str(exc).splitlines() or [type(exc).__name__])[0])))
-    return learner_page
+    return await grading.current().open_page(entry, files=files, viewport=viewport, asset_dir=asset_dir,
+                                             limits=limits)
 
 
 async def _load(tab: "_Tab", url: str, limits: Limits) -> None:
@@ -489,177 +418,41 @@ async def _load_once(tab: "_Tab", url: str, deadline: float) -> None:
             goto.exception()  # retrieved, so that asyncio does not warn about it
 
 
-# --- the tabs of a submission ------------------------------------------------------------
-def _loop_running() -> bool:
-    try:
-        asyncio.get_running_loop()
-        return True
-    except RuntimeError:
-        return False
-
-
-def _task(coro) -> asyncio.Future:
-    task = asyncio.ensure_future(coro)
-    task.add_done_callback(lambda done: done.cancelled() or done.exception())  # retrieved: asyncio stays quiet
-    return task
-
-
-def _resolved(tab: "_Tab") -> asyncio.Future:
-    future = asyncio.get_running_loop().create_future()
-    future.set_result(tab)
-    return future
-
-
+# --- the browser and the submission's lifecycle -------------------------------------------
 def _grader_error(what: str, exc: Exception) -> "GraderError":
     # The grader is broken, not the learner's page: never a silent zero.
     return GraderError(f"The grading browser could not {what} ({type(exc).__name__}: {exc}). "
                        "Run `webgrader doctor` to see why.")
 
 
-async def start_browser():
+async def start_browser(browser=None):
     """This process's browser, started if need be; GraderError if it cannot start."""
     try:
-        return await shared_browser.get()
+        return await (browser or shared_browser).get()
     except Exception as exc:
         raise _grader_error("start", exc) from exc
 
 
-async def _open_tab(viewport, limits: Limits) -> "_Tab":
-    browser = await start_browser()
-    try:
-        return await _Tab.open(browser, Sandbox({}, None), viewport, limits)
-    except Exception as exc:
-        raise _grader_error("open a page", exc) from exc
-
-
-async def _fresh_tab(files, asset_path, viewport, limits: Limits) -> "_Tab":
-    """One of the submission's free tabs, ready for `files`; else a new one."""
-    while _free:
-        future = _free.pop(0)
-        try:
-            tab = await asyncio.wait_for(asyncio.shield(future), limits.load_timeout)
-        except Exception:
-            _close_when_done(future, limits)  # should it still come up
-            continue  # it failed to start: try the next, or a new one, and report that failure
-        if tab.usable:
-            try:
-                await tab.prepare(files, asset_path, viewport, limits)
-                return tab
-            except Exception:
-                pass
-        _close_later(tab, limits)
-    tab = await _open_tab(viewport, limits)
-    tab.sandbox.files, tab.sandbox.asset_dir = files, asset_path
-    return tab
-
-
-async def _ready_tab(source, files, asset_path, viewport, limits: Limits, entry: str, loading) -> "_Tab":
-    """A tab (the free one `source`, or a new one) wiped, with `entry` loaded and untouched.
-    Whatever goes wrong here is met again, and reported, when the page is loaded in the open."""
-    tab = await source if source is not None else await _open_tab(viewport, limits)
-    try:
-        await tab.prepare(files, asset_path, viewport, limits)
-        tab.fingerprint = loading[0]
-        await asyncio.wait_for(_load(tab, f"{FAKE_ORIGIN}/{entry}", limits), limits.load_timeout)
-        tab.loaded, tab.loaded_at, tab.dirty = loading, time.monotonic(), False
-        tab.ready_args = (files, asset_path, viewport, limits, entry, loading)
-        return tab
-    except BaseException:
-        _close_later(tab, limits)
-        raise
-
-
-def _ready_more(files, asset_path, viewport, limits: Limits, entry: str, loading) -> None:
-    """Start readying tabs with this very page (the current one was touched), if more loads are to come."""
-    for stale in [item for item in _ready if item[0] != loading]:  # readied for other files: free again
-        _ready.remove(stale)
-        _free.append(stale[1])
-    if not more_loads_expected.get():
-        return
-    while len(_ready) < limits.tabs_ahead:
-        source = _free.pop(0) if _free else None
-        _ready.append((loading, _task(_ready_tab(source, files, asset_path, viewport, limits, entry, loading))))
-
-
-async def _take_ready(loading, limits: Limits) -> "_Tab | None":
-    """A tab readied with `loading` that made it; those that did not are closed."""
-    for item in [item for item in _ready if item[0] == loading]:
-        _ready.remove(item)
-        try:
-            tab = await asyncio.wait_for(asyncio.shield(item[1]), limits.load_timeout * 2 + limits.close_timeout)
-        except Exception:
-            _close_when_done(item[1], limits)
-            continue
-        if tab.usable and not tab.dirty and tab.loaded == loading:
-            return tab
-        _close_later(tab, limits)
-    return None
-
-
-def _retire(tab: "_Tab | None", limits: Limits) -> None:
-    """A tab the checks are done with: kept for readying again, or closed if it hung."""
-    if tab is None:
-        return
-    if tab.usable:
-        _free.append(_resolved(tab))
-    else:
-        _close_later(tab, limits)
-
-
-def _close_later(tab: "_Tab", limits: Limits) -> None:
-    task = asyncio.ensure_future(tab.close(limits))
-    _closing.add(task)
-    task.add_done_callback(_closing.discard)
-
-
-def _close_when_done(future, limits: Limits) -> None:
-    def close(done):
-        if not done.cancelled() and done.exception() is None:
-            _close_later(done.result(), limits)
-    future.add_done_callback(close)
-
-
-async def _discard_current(limits: Limits) -> None:
-    """Close the current tab (it hung, crashed or would not let go); the others stay."""
-    global _tab
-    if _tab is not None:
-        tab, _tab = _tab, None
-        await tab.close(limits)
-
-
 async def end_submission(limits: Limits | None = None, *, prepare_next: bool = False) -> None:
-    """Close all of the current submission's tabs (page, then context). The browser stays up.
+    """End the current submission (`grading.current()`): close all its tabs (page, then context).
+    The browser stays up. The next open_page() outside a `Grading` starts a new one.
 
     With prepare_next (a bulk grader, between submissions), the closing goes on in the
-    background and fresh tabs for the next submission start at once: a new context and
-    page (a new renderer process) take about 0.25 s.
+    background and the next submission's tabs start at once (`Grading.hand_over`).
     """
-    global _tab
-    limits = limits or current_limits()
-    current, _tab = _tab, None
-    others = [future for _, future in _ready] + _free
-    _ready.clear()
-    _free.clear()
-    for future in others:
-        _close_when_done(future, limits)
-    if prepare_next:
-        if current is not None:
-            _close_later(current, limits)
-        viewport = current.viewport if current is not None else tuple(limits.viewport)
-        _free.extend(_task(_open_tab(viewport, limits)) for _ in range(1 + limits.tabs_ahead))
+    current = grading.current(create=False)
+    if current is None:
         return
-    if current is not None:
-        await current.close(limits)
-    if others:
-        await asyncio.wait(others, timeout=limits.load_timeout * 2 + limits.close_timeout)
-    if _closing:
-        await asyncio.wait(set(_closing), timeout=limits.close_timeout * 2)
+    implicit = grading._implicit.get(asyncio.get_running_loop()) is current
+    if prepare_next:
+        after = current.hand_over(limits)
+        if implicit:
+            grading._implicit[asyncio.get_running_loop()] = after
+        return
+    await current.close(limits)
 
 
 async def close_all() -> None:
-    """Close every tab, then the browser and driver."""
-    limits = current_limits()
-    await end_submission(limits)
-    if _closing:
-        await asyncio.wait(set(_closing), timeout=limits.close_timeout * 2)
+    """End the current submission, then close the browser and driver (reverse order of start)."""
+    await end_submission()
     await shared_browser.close()
