@@ -9,6 +9,9 @@ import pytest
 from webgrader import CheckFailed, open_page
 from webgrader.browser import _stat, _tree, shared_browser
 from webgrader.grading import Grading, current
+from webgrader.settings import Limits
+
+QUIET = Limits(busy_factor=1.0)  # a hang is remembered at once, whatever else the machine does
 
 HANGS_ON_CLICK = {"index.html": "<h1>A</h1><button id='go' onclick='while(true){}'>go</button>"}
 COUNTER = {"index.html": "<h1>B</h1><button id='add'>+</button><span id='count'>0</span>"
@@ -29,7 +32,7 @@ def test_two_submissions_interleaved_on_one_loop_see_only_their_own_pages_and_a_
     b_done_at = []
 
     async def hanging_learner():
-        async with Grading(files=HANGS_ON_CLICK, asset_dir=None) as grading:
+        async with Grading(files=HANGS_ON_CLICK, asset_dir=None, limits=QUIET) as grading:
             page = await open_page()
             await page.expect_text("h1", equals="A")
             clicked.set()
@@ -67,7 +70,7 @@ def test_two_submissions_interleaved_on_one_loop_see_only_their_own_pages_and_a_
 
 def test_an_identical_submission_after_a_hang_is_tried_afresh(run):
     async def grade(files):
-        async with Grading(files=files, asset_dir=None):
+        async with Grading(files=files, asset_dir=None, limits=QUIET):
             page = await open_page()
             start = time.monotonic()
             result = (await failed(page.click("#go"))).result

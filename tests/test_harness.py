@@ -7,6 +7,7 @@ import pytest
 
 from webgrader import CheckFailed, open_page
 from webgrader.harness import FAKE_ORIGIN
+from webgrader.settings import Limits
 
 PAGE = {
     "index.html": """<!DOCTYPE html><html><head><title>T</title>
@@ -104,9 +105,14 @@ def test_page_files_never_come_from_disk_only_from_cells(run, tmp_path):
     run(page.expect_style("h1", "color", equals="rgb(0, 0, 0)"))  # style.css on disk was not served
 
 
+# The timings of a quiet machine: limits do not stretch for a busy one (test_pagetime.py tests that).
+QUIET = Limits(busy_factor=1.0)
+
+
 def test_infinite_loop_at_load_fails_within_five_seconds_and_next_page_is_fine(run):
     start = time.monotonic()
-    result = failure(run, open_page(files={"index.html": "<script>while (true) {}</script>"}, asset_dir=None)).result
+    result = failure(run, open_page(files={"index.html": "<script>while (true) {}</script>"}, asset_dir=None,
+                                    limits=QUIET)).result
     assert time.monotonic() - start < 5
     assert "did not finish loading" in result.message and "loop" in result.hint
     start = time.monotonic()
@@ -116,7 +122,8 @@ def test_infinite_loop_at_load_fails_within_five_seconds_and_next_page_is_fine(r
 
 
 def test_infinite_loop_in_a_click_handler_fails_fast_and_later_checks_fail_at_once(run):
-    page = run(open_page(files={"index.html": "<button onclick='while(true){}'>go</button><h1>a</h1>"}, asset_dir=None))
+    page = run(open_page(files={"index.html": "<button onclick='while(true){}'>go</button><h1>a</h1>"}, asset_dir=None,
+                         limits=QUIET))
     start = time.monotonic()
     result = failure(run, page.click("button")).result
     assert time.monotonic() - start < 5
@@ -124,7 +131,8 @@ def test_infinite_loop_in_a_click_handler_fails_fast_and_later_checks_fail_at_on
     start = time.monotonic()
     failure(run, page.expect_text("h1", equals="a"))
     assert time.monotonic() - start < 0.5
-    page = run(open_page(files={"index.html": "<button onclick='while(true){}'>go</button><h1>a</h1>"}, asset_dir=None))
+    page = run(open_page(files={"index.html": "<button onclick='while(true){}'>go</button><h1>a</h1>"}, asset_dir=None,
+                         limits=QUIET))
     start = time.monotonic()
     assert "stopped responding" in failure(run, page.click("button")).result.message
     assert time.monotonic() - start < 0.5, "the same files hanging at the same step fail at once"
@@ -134,7 +142,7 @@ def test_infinite_loop_in_a_click_handler_fails_fast_and_later_checks_fail_at_on
 
 def test_evaluate_in_a_timer_loop_is_cut_by_the_check_time_limit(run):
     files = {"index.html": "<h1>a</h1><script>setTimeout(() => { while (true) {} }, 50)</script>"}
-    page = run(open_page(files=files, asset_dir=None))
+    page = run(open_page(files=files, asset_dir=None, limits=QUIET))
     start = time.monotonic()
     failure(run, page.expect_js("new Promise(r => setTimeout(() => r(true), 200))", name="waits"))
     assert time.monotonic() - start < 5

@@ -210,6 +210,15 @@ class SharedBrowser:
         self.browser_pid = _newest(_children(self.driver_pid) - before)
         self._cdp = None
 
+    async def process_info(self) -> list[dict] | None:
+        """Chromium's own list of its processes with the CPU seconds each used (type, id, cpuTime),
+        answered by the browser process even while a page is stuck; None when no browser runs here."""
+        if self.browser is None or self._loop is not asyncio.get_running_loop() or not self.browser.is_connected():
+            return None
+        if self._cdp is None:
+            self._cdp = await self.browser.new_browser_cdp_session()
+        return (await self._cdp.send("SystemInfo.getProcessInfo"))["processInfo"]
+
     async def answers(self, timeout: float) -> bool:
         """Whether the browser process (not a page: a page stuck in a loop does not count) answers
         a DevTools call within `timeout` seconds. True when no browser is running."""

@@ -73,9 +73,9 @@ class _ActionSlow(Exception):
     """A click or typing that the page had not taken in within the action time limit."""
 
 
-async def _within(awaitable, seconds: float):
+async def _within(awaitable, seconds: float, page):
     try:
-        return await asyncio.wait_for(awaitable, seconds)
+        return await page.within(awaitable, seconds, "action")
     except asyncio.TimeoutError:
         raise _ActionSlow() from None
 
@@ -275,7 +275,7 @@ class PageChecks:
         `target` is the probe's answer (state, x, y, navigates)."""
         from .harness import _PageHung, _PageUnstable
 
-        hung_actions = self.grading.hung_actions  # this submission's: never another's
+        hung_actions = self.grading.hung_actions  # this submission's: never another's (remember_hang adds)
         name = f"{t('action.' + verb)} {selector}"
         self.history.append((verb, selector, key))
         history = tuple(self.history)
@@ -302,14 +302,14 @@ class PageChecks:
             self.tab.touch()  # the next open_page() loads the page anew
             # Within the action limit, as Playwright's own actions: a page whose handler still
             # runs after it is asked below whether it answers at all.
-            problem = await self._limited(_within(do(target), self.limits.action_timeout))
+            problem = await self._limited(_within(do(target), self.limits.action_timeout, self))
             if problem:
                 await self.record(CheckResult(
                     name, False, message=t("action.blocked", action=t("action." + verb), selector=selector),
                     found=t("action.why." + problem), hint=t("action.blocked.hint")))
             self.last_change = time.monotonic()
         except _PageHung:
-            hung_actions.add(history + ("crashed",) if self.crashed else history)
+            self.remember_hang(history)
             await self.record(self.unresponsive(name))
         except _PageUnstable:  # it keeps loading itself: no document of it held still to act on
             await self.record(CheckResult(name, False, message=t("page.unstable"), hint=t("page.unstable.hint")))
@@ -317,7 +317,7 @@ class PageChecks:
             raise
         except Exception as exc:  # Playwright could not act: hung page, or hidden/disabled element
             if not await self.responsive():
-                hung_actions.add(history + ("crashed",) if self.crashed else history)
+                self.remember_hang(history)
                 await self.record(self.unresponsive(name))
             found = (t("action.why.slow", seconds=self.limits.action_timeout) if isinstance(exc, _ActionSlow)
                      else (str(exc).splitlines() or [type(exc).__name__])[0])

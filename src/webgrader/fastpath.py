@@ -291,6 +291,12 @@ class FastExecute(Execute):
                     raise
                 stopped, grading = 0, None
             if shared_browser.lost == lost:
+                note = grading.load_note() if grading is not None else None
+                if note:  # the instructor sees it in the summary of `webgrader autograde` and on stderr
+                    from . import submission
+
+                    submission.notes.append((name, note))
+                    _tell(f"{name}: {note}")
                 if stopped:
                     _tell(f"{name}: the submission used up its {current_limits().submission_timeout:g} seconds "
                           f"(c.WebGrader.submission_timeout); {stopped} check cell(s) scored 0 with a message saying so.")

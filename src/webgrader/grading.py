@@ -91,7 +91,7 @@ class Grading:
         # Whether more open_page() calls are to come: the kernel-free grader knows (it sees the
         # remaining cells); elsewhere assume so.
         self.more_loads_expected = True
-        self.stretched: list[tuple[str, float, float]] = []  # limits stretched for a busy machine (what, limit, waited)
+        self.stretched: list = []  # (what, pagetime.Looked): limits stretched because the machine was busy
         self.closed = False
         self._tokens: list = []
 
@@ -224,7 +224,8 @@ class Grading:
         except (_PageHung, PlaywrightTimeout) as exc:
             crashed = tab.crashed or _is_crash(exc)
             message, hint = learner_page.load_failure(crashed)
-            self.hung_loads[key] = (message, hint)
+            if crashed or learner_page.looked is None or learner_page.looked.why != "machine":
+                self.hung_loads[key] = (message, hint)  # it really hung: the same files fail at once from now on
             problems = learner_page.problems()
             await self._discard_current(limits)
             fail(CheckResult(name, False, message=message, hint=hint, js_errors=problems))
@@ -348,6 +349,20 @@ class Grading:
             await tab.close(limits)
 
     # --- a busy machine -------------------------------------------------------------------
-    def note_stretched(self, what: str, limit: float, waited: float) -> None:
+    def note_stretched(self, what: str, looked) -> None:
         """A time limit was stretched because the machine, not the page, used the time."""
-        self.stretched.append((what, limit, waited))
+        self.stretched.append((what, looked))
+
+    def load_note(self) -> str | None:
+        """For the instructor: whether this submission was graded under load, and how much it mattered."""
+        if not self.stretched:
+            return None
+        longest = max(self.stretched, key=lambda item: item[1].waited / item[1].limit)
+        note = (f"graded while the machine was busy: {len(self.stretched)} time limit(s) stretched because other "
+                f"work, not the page, used the time (longest: {longest[0]} {longest[1].waited:.1f} s for a "
+                f"{longest[1].limit:g} s limit); the verdicts count the page's own time")
+        ran_out = sum(looked.why == "machine" for _, looked in self.stretched)
+        if ran_out:
+            note += (f"; {ran_out} ran out even so and failed with \"the grading machine was too busy\": "
+                     "grade this submission again when the machine is quieter (--force)")
+        return note

@@ -16,7 +16,7 @@ from pathlib import Path
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from . import grading
+from . import grading, pagetime
 from .browser import shared_browser
 from .checks import PageChecks
 from .magics import install_in_running_shell
@@ -31,6 +31,10 @@ from .settle import page_leaves_nothing
 LEAVE_TIMEOUT = 1.0
 # Seconds a page that stopped answering is given to crash (out of memory) before it is called hung.
 CRASH_GRACE = 1.0
+# Seconds of its own time a page still busy after an action's limit has to answer again, or it counts as hung.
+RESPONSIVE_WITHIN = 1.0
+# Seconds over which the grader watches what a page that ran out of time is busy with.
+DOING_WINDOW = 0.3
 # Seconds a check keeps trying to catch a document of a page that keeps reloading itself.
 UNSTABLE_AFTER = 2.0
 
@@ -129,13 +133,15 @@ class _Tab:
 
     @classmethod
     async def open(cls, browser, sandbox: Sandbox, viewport, limits: Limits) -> "_Tab":
-        context = await asyncio.wait_for(_new_context(browser, sandbox, viewport), limits.load_timeout)
+        # The grader's own work, not the page's: on a busy machine it may take the stretched limit.
+        seconds = limits.load_timeout * max(1.0, limits.busy_factor)
+        context = await asyncio.wait_for(_new_context(browser, sandbox, viewport), seconds)
         try:
-            page = await asyncio.wait_for(context.new_page(), limits.load_timeout)
+            page = await asyncio.wait_for(context.new_page(), seconds)
         except BaseException:
             await asyncio.wait_for(context.close(), limits.close_timeout)
             raise
-        page.set_default_timeout(limits.action_timeout * 1000)
+        page.set_default_timeout(limits.action_timeout * max(1.0, limits.busy_factor) * 1000)  # a backstop, as above
         return cls(context, page, sandbox, viewport)
 
     async def reset(self, files, asset_dir, viewport, limits: Limits) -> None:
@@ -213,6 +219,7 @@ class LearnerPage(PageChecks):
         self.results: list[CheckResult] = []
         self.last_change = time.monotonic()  # failing checks keep looking until settle_time after this
         self.history: list = [tab.fingerprint]  # the files, then each action: what a hang is remembered by
+        self.looked: pagetime.Looked | None = None  # what the grader saw of the last call that ran out of time
 
     @property
     def js_errors(self) -> list[str]:
@@ -231,14 +238,14 @@ class LearnerPage(PageChecks):
         return self.tab.crashed
 
     async def _limited(self, awaitable, seconds: float | None = None, what: str = "check"):
-        """Run one browser call under the check time limit (or `seconds`); a timeout marks the
-        page hung, a dead renderer marks it crashed."""
+        """Run one browser call under the check time limit (or `seconds`) of the page's own time
+        (pagetime.py); running out marks the page hung, a dead renderer marks it crashed."""
         if self.hung:
             if asyncio.iscoroutine(awaitable):
                 awaitable.close()
             raise _PageHung()
         try:
-            return await asyncio.wait_for(awaitable, seconds or self.limits.check_timeout)
+            return await self.within(awaitable, seconds or self.limits.check_timeout, what)
         except asyncio.TimeoutError:
             self.hung = True
             raise _PageHung() from None
@@ -247,6 +254,52 @@ class LearnerPage(PageChecks):
                 self.tab.mark_crashed()
                 raise _PageHung() from None
             raise
+
+    async def within(self, awaitable, seconds: float, what: str = "check"):
+        """`awaitable` under a limit of `seconds` of the page's own time; asyncio.TimeoutError
+        (a pagetime.PageTimeout) when it runs out, with what the grader saw in `self.looked`."""
+        def stretched(looked):
+            self.grading.note_stretched(what, looked)
+
+        try:
+            return await pagetime.within(awaitable, seconds, browser=self.grading.browser,
+                                         busy_factor=max(1.0, self.limits.busy_factor), on_stretch=stretched)
+        except pagetime.PageTimeout as exc:
+            self.looked = exc.looked
+            if exc.looked.why == "machine":  # ran out even stretched: the instructor hears of it
+                self.grading.note_stretched(what, exc.looked)
+            if exc.looked.why == "page" and not self.tab.crashed:
+                exc.looked.doing = await self._busy_with()
+            raise
+
+    async def _busy_with(self) -> str:
+        """What the page's renderer spends its time on, seen over DOING_WINDOW: "script" (its
+        JavaScript runs), "layout" (styles and layout of the page), or "unknown" (it did not say:
+        a page stuck in a loop it started before it was asked may not)."""
+        async def metrics():
+            reply = await self.tab.cdp.send("Performance.getMetrics")
+            return {m["name"]: m["value"] for m in reply["metrics"]}
+
+        try:
+            await asyncio.wait_for(self.tab.devtools(), DOING_WINDOW)
+            await asyncio.wait_for(self.tab.cdp.send("Performance.enable"), DOING_WINDOW)
+            first = await asyncio.wait_for(metrics(), DOING_WINDOW)
+            await asyncio.sleep(DOING_WINDOW)
+            second = await asyncio.wait_for(metrics(), DOING_WINDOW)
+        except Exception:
+            return "unknown"
+
+        def spent(*names):
+            return sum(second.get(n, 0.0) - first.get(n, 0.0) for n in names)
+        script, layout = spent("ScriptDuration"), spent("LayoutDuration", "RecalcStyleDuration")
+        return "layout" if layout > script else "script"
+
+    def remember_hang(self, history: tuple) -> None:
+        """Remember the step after which the page stopped responding, for this submission's later
+        checks: not when it only ran out of time stretched for a busy machine (tried again then)."""
+        if self.looked is not None and self.looked.why == "machine" and not self.crashed:
+            return
+        self.grading.hung_actions.add(history + ("crashed",) if self.crashed else history)
 
     @property
     def page(self):
@@ -263,19 +316,39 @@ class LearnerPage(PageChecks):
         """(message, hint) for a load that did not finish: what the grader saw."""
         if crashed:
             return t("load.crashed"), t("page.crashed.hint")
-        return t("load.timeout", seconds=self.limits.load_timeout), t("load.timeout.hint")
+        seconds = self.limits.load_timeout
+        why = self.looked.why if self.looked is not None else "page"
+        if why == "machine":
+            return t("load.timeout.machine", seconds=seconds), t("load.timeout.machine.hint")
+        if why == "waiting":
+            return t("load.timeout.waiting", seconds=seconds), t("load.timeout.waiting.hint")
+        if why == "browser":
+            return t("load.timeout.browser", seconds=seconds), t("page.browser.hint")
+        if self.looked is not None and self.looked.doing == "layout":  # busy, but not in its JavaScript
+            return t("load.timeout.layout", seconds=seconds), t("page.layout.hint")
+        return t("load.timeout", seconds=seconds), t("load.timeout.hint")
 
     def unresponsive(self, name: str, expected: str = "") -> CheckResult:
         """The failed result of a check that could not run because the page hung or crashed."""
         if self.crashed:
             return CheckResult(name, False, message=t("page.crashed"), expected=expected, hint=t("page.crashed.hint"))
+        if self.looked is not None and self.looked.why == "machine":  # not the page's doing: say so
+            return CheckResult(name, False, message=t("page.machine", seconds=self.looked.limit),
+                               expected=expected, hint=t("load.timeout.machine.hint"))
+        if self.looked is not None and self.looked.why == "page" and self.looked.doing == "layout":
+            return CheckResult(name, False, message=t("page.layout", seconds=self.looked.limit), expected=expected,
+                               hint=t("page.layout.hint"))
+        if self.looked is not None and self.looked.why == "browser":
+            return CheckResult(name, False, message=t("page.browser"), expected=expected, hint=t("page.browser.hint"))
         return CheckResult(name, False, message=t("page.hung"), expected=expected, hint=t("page.hung.hint"))
 
     async def responsive(self) -> bool:
-        """Whether the page's JavaScript still answers; marks the page hung if not."""
+        """Whether the page's JavaScript answers within RESPONSIVE_WITHIN of its own time (a page
+        still busy with a long click handler does; one in an endless loop does not); marks the
+        page hung if not."""
         if not self.hung:
             try:
-                await asyncio.wait_for(self._page.evaluate("1"), 0.5)
+                await self.within(self._page.evaluate("1"), RESPONSIVE_WITHIN, "responds")
             except Exception:
                 # A renderer running out of memory stops answering a moment before it dies:
                 # wait that moment, so that the learner reads "crashed", not "stopped responding".
@@ -385,7 +458,8 @@ async def _load(tab: "_Tab", url: str, limits: Limits) -> None:
     reloads itself) may interrupt this one: it then loads the new files, and the load is
     started again.
     """
-    deadline = time.monotonic() + limits.load_timeout + 0.5
+    # A backstop only: the caller's limit (pagetime.within, stretched on a busy machine) decides.
+    deadline = time.monotonic() + limits.load_timeout * max(1.0, limits.busy_factor) + 0.5
     while True:
         try:
             await _load_once(tab, url, deadline)

@@ -111,6 +111,18 @@ EN = {
     "submission.metadata": "{notebook}: grading metadata (points, grade or locked flags, cell type) changed by the learner: {cells}; reset from source/",
     "submission.unknown": "{notebook}: cells with grade ids that source/ does not have: {cells}; graded as the learner's own cells, worth no points",
     "submission.duplicate": "{notebook}: cells that appear more than once: {cells}; only the last copy counts, as in nbgrader",
+    # branch lifecycle: what the grader saw when a page ran out of time
+    "load.timeout.machine": "The page did not finish loading because the grading machine was too busy: your page itself used less than the {seconds:g} seconds of work a page may take to load.",
+    "load.timeout.machine.hint": "This is not a mistake in your page. Ask your teacher to grade it again.",
+    "page.machine": "The grading machine was too busy to finish this check in time: your page itself used less than the {seconds:g} seconds of work allowed.",
+    "load.timeout.browser": "The page did not finish loading within {seconds:g} seconds: it kept the browser itself so busy that the browser stopped answering the grader.",
+    "page.browser": "Your page kept the browser itself so busy that it stopped answering the grader, so this check could not run.",
+    "page.browser.hint": "Look for code that makes the browser work thousands of times over: history.pushState or location.hash in a loop, or adding and removing many elements again and again.",
+    "load.timeout.layout": "The page did not finish loading within {seconds:g} seconds: the browser was busy building and laying out the page itself, not running its JavaScript.",
+    "page.layout": "The browser was busy for all of the {seconds:g} seconds allowed with building and laying out your page, not with its JavaScript, so this check could not run.",
+    "page.layout.hint": "Your page is probably very big: a text of many megabytes, or tens of thousands of elements. Make it smaller (for example show a part of a long text).",
+    "load.timeout.waiting": "The page did not finish loading within {seconds:g} seconds, although it was not busy: it was waiting for something that never came.",
+    "load.timeout.waiting.hint": "Check that every file your page loads (scripts, styles, pictures) is part of your work.",
 }
 
 CATALOGS = {"en": EN}

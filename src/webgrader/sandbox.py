@@ -68,8 +68,9 @@ class Sandbox:
     refused_navigation: asyncio.Event | None = None  # set when the main frame is kept from leaving
     in_flight: int = 0  # requests being answered now: the page is not quiet while one is
 
-    def _asset(self, name: str) -> bytes | None:
-        # Only non-code files (images, data) come from disk; pages come from cells.
+    def _asset(self, name: str) -> Path | None:
+        """The file on disk that serves `name`, if the rules allow it: not page code (pages come
+        from cells), inside the learner's folder, no link out of it, at most MAX_ASSET_BYTES."""
         if self.asset_dir is None or Path(name).suffix.lower() in pages.CODE_SUFFIXES:
             return None
         root = self.asset_dir.resolve()
@@ -78,12 +79,23 @@ class Sandbox:
             return None
         if _submitted_as_link(root, name):
             return None
-        return path.read_bytes()
+        return path
 
     def lookup(self, url: str) -> bytes | None:
         parts = urlsplit(url)
         try:
             name = pages.normalise_name(unquote(parts.path))
+        except ValueError:
+            return None
+        if name in self.files:
+            return _utf8(self.files[name])
+        asset = self._asset(name)
+        return asset.read_bytes() if asset is not None else None
+
+    def _locate(self, url: str) -> bytes | Path | None:
+        """What serves `url`: a page file's bytes, an asset's checked path on disk, or None."""
+        try:
+            name = pages.normalise_name(unquote(urlsplit(url).path))
         except ValueError:
             return None
         if name in self.files:
@@ -101,7 +113,7 @@ class Sandbox:
         url = request.url
         try:
             if url.startswith(FAKE_ORIGIN + "/"):
-                body = self.lookup(url)
+                body = self._locate(url)
                 if body is None:
                     self.requests.append(RequestRecord(url, "missing"))
                     await route.fulfill(status=404, body="Not found", content_type="text/plain")
@@ -111,7 +123,10 @@ class Sandbox:
                     headers = {"content-type": content_type, "cache-control": "no-store"}
                     if content_type.startswith("text/html"):
                         headers["content-security-policy"] = PAGE_CSP
-                    await route.fulfill(status=200, body=body, headers=headers)
+                    if isinstance(body, Path):  # an image or data file: read in a thread, not on the event loop
+                        await route.fulfill(status=200, path=body, headers=headers)
+                    else:
+                        await route.fulfill(status=200, body=body, headers=headers)
             else:
                 self.requests.append(RequestRecord(url, "blocked"))
                 # A navigation refused as "aborted" leaves the learner's page in place; any

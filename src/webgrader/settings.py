@@ -31,6 +31,7 @@ class WebGrader(Configurable):
     max_output_kb = Integer(512, help="Kilobytes of check results one check cell may show in the autograded notebook and its feedback: longer texts are cut with a note, and a screenshot that does not fit is left out with a note.").tag(config=True)
     # How the browser is used (not a limit): measured, not guessed.
     tabs_ahead = Integer(0, help="Tabs that load the same page again in the background while a check runs, so that the next check finds it loaded. Each costs CPU: on a 2-core machine 0 graded faster (about 13% in bulk, 14% per submission), so turn it on only with cores to spare.").tag(config=True)
+    busy_factor = Float(4.0, help="How far a time limit may stretch when the grading machine is busy: a page that is still loading (or clicking, or being checked) at its limit, whose own renderer used less CPU time than the limit while the machine's cores were busy with other work, gets up to this many times the limit, so that a correct page is not failed because the machine was busy. A page that uses the whole limit itself (a loop) fails at the limit as before. 1 turns stretching off.").tag(config=True)
     # What `webgrader autograde` accepts from a submission before nbgrader reads it.
     max_notebook_mb = Float(50.0, help="Largest submitted notebook, in MB, that `webgrader autograde` reads; a bigger one is reported as not graded, before anything reads it. Learner notebooks are mostly outputs (page previews with photos pasted in, about 10 MB at most); grading needs about 4 times the notebook's size in memory.").tag(config=True)
 
@@ -48,6 +49,7 @@ class Limits:
     js_heap_mb: int = 512
     max_output_kb: int = 512
     tabs_ahead: int = 0
+    busy_factor: float = 4.0
 
     @classmethod
     def from_config(cls, config=None) -> "Limits":
@@ -55,7 +57,7 @@ class Limits:
         return cls(wg.load_timeout, wg.check_timeout, wg.action_timeout, wg.settle_time,
                    wg.screenshot_timeout, viewport=(wg.viewport_width, wg.viewport_height),
                    submission_timeout=wg.submission_timeout, js_heap_mb=wg.js_heap_mb, max_output_kb=wg.max_output_kb,
-                   tabs_ahead=wg.tabs_ahead)
+                   tabs_ahead=wg.tabs_ahead, busy_factor=wg.busy_factor)
 
 
 def find_course_config(start: Path) -> Path | None:
