@@ -2,7 +2,10 @@
 shared by the harness test (test_hostile_pages.py) and the bulk test (test_hostile_bulk.py)."""
 from __future__ import annotations
 
+import ipaddress
+import re
 import select
+import shlex
 import socket
 import threading
 import tomllib
@@ -79,3 +82,42 @@ def make_symlinks(case: dict, folder: Path) -> None:
     """The case's symbolic links (to the grader's files) in the learner's folder."""
     for name, target in case.get("symlinks", {}).items():
         (folder / name).symlink_to(target.replace("@REPO@", str(REPO)))
+
+
+# The socket calls that could put something on a network, as strace writes them.
+TRACED_CALLS = "connect,sendto,sendmsg,sendmmsg,bind,setsockopt"
+_INET_ADDRESS = re.compile(r'inet_addr\("([^"]+)"\)|inet_pton\(AF_INET6, "([^"]+)"')
+_JOINS_GROUP = re.compile(r"IP_ADD_MEMBERSHIP|IPV6_ADD_MEMBERSHIP|IPV6_JOIN_GROUP|MCAST_JOIN_GROUP|MCAST_JOIN_SOURCE_GROUP")
+
+
+class SocketRecorder:
+    """Records the socket calls of the whole browser process tree with strace: a wrapper given to
+    the grader as its browser ($WEBGRADER_CHROMIUM) starts the real one under `strace -f`."""
+
+    def __init__(self, folder: Path, browser_path: str):
+        self.log = folder / "strace.log"
+        # The real browser's name is kept: the grader tells the headless shell by its name.
+        self.wrapper = folder / f"strace-{Path(browser_path).name}"
+        self.wrapper.write_text(
+            "#!/bin/sh\nexec strace -f -qq -A --seccomp-bpf -e signal=none "
+            f"-e trace={TRACED_CALLS} -o {shlex.quote(str(self.log))} {shlex.quote(browser_path)} \"$@\"\n")
+        self.wrapper.chmod(0o755)
+
+    def calls(self) -> list[str]:
+        return self.log.read_text(errors="replace").splitlines() if self.log.exists() else []
+
+    def leaks(self) -> list[str]:
+        """Calls that connect, send or bind to an address that is not loopback, or join a multicast group."""
+        found = []
+        for line in self.calls():
+            if _JOINS_GROUP.search(line):
+                found.append(line)
+                continue
+            if not re.search(r"\b(connect|sendto|sendmsg|sendmmsg|bind)\(", line):
+                continue
+            for v4, v6 in _INET_ADDRESS.findall(line):
+                address = ipaddress.ip_address(v4 or v6)
+                if not address.is_loopback:
+                    found.append(line)
+                    break
+        return found
