@@ -77,8 +77,8 @@ def _network_line(apart: bool | None) -> str:
         return f"none: the browser runs in {isolation.detail}, so nothing a page tries can leave the machine"
     if isolation.command is None:
         return (f"SHARED with the machine ({isolation.detail}); routing, the dead proxy and no name resolution "
-                "still hold pages back, but Chromium's own traffic is not stopped. Fix: apt-get install util-linux, "
-                "or allow user namespaces (sysctl kernel.unprivileged_userns_clone=1)")
+                "still hold pages back, but what Chromium itself tries (its address probes) is not stopped. Fix: "
+                "install util-linux (unshare), or turn user namespaces on (sysctl -w user.max_user_namespaces=10000)")
     return f"not seen (the browser's namespace could not be inspected); it is started in {isolation.detail}"
 
 

@@ -372,6 +372,7 @@ async def open_page(
     global _tab
     install_in_running_shell()
     limits = limits or current_limits()
+    refused = pages.refusals() if files is None else []  # page cells whose names were refused
     files = pages.current() if files is None else dict(files)
     viewport = tuple(viewport or limits.viewport)
     entry = pages.normalise_name(entry)
@@ -382,7 +383,8 @@ async def open_page(
         raise CheckFailed(result)
 
     if entry not in files:
-        fail(CheckResult(name, False, message=t("load.missing", entry=entry), hint=t("load.missing.hint", entry=entry)))
+        missing = t("load.missing.refused", entry=entry, refused=" ".join(refused)) if refused else t("load.missing", entry=entry)
+        fail(CheckResult(name, False, message=missing, hint=t("load.missing.hint", entry=entry)))
     for file_name, text in sorted(files.items()):
         size = len(_utf8(text))
         if size > MAX_PAGE_FILE_BYTES:
