@@ -173,15 +173,19 @@ def _wrapper(browser_path: str, prefix: list[str]) -> str:
     """An executable that starts the browser under `prefix` (Playwright takes one executable path).
     It execs, so the browser keeps the pid Playwright started."""
     folder = Path(tempfile.gettempdir()) / f"webgrader-{os.getuid()}"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    info = folder.lstat()
-    if not folder.is_dir() or folder.is_symlink() or info.st_uid != os.getuid() or info.st_mode & 0o077:
-        folder = Path(tempfile.mkdtemp(prefix="webgrader-"))  # someone else's, or open to others: not used
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        info = folder.lstat()
+        private = folder.is_dir() and not folder.is_symlink() and info.st_uid == os.getuid() and not info.st_mode & 0o077
+    except OSError:
+        private = False
+    if not private:  # someone else's, open to others, or not a folder: not used
+        folder = Path(tempfile.mkdtemp(prefix="webgrader-"))
     script = "#!/bin/sh\nexec " + " ".join(_sh_quote(part) for part in [*prefix, "--", browser_path]) + ' "$@"\n'
     name = Path(browser_path).name  # kept in the name: is_headless_shell() reads it
     path = folder / f"netns-{hashlib.sha256(script.encode()).hexdigest()[:12]}-{name}"
     if not path.is_file() or path.read_text() != script:
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # workers may write it at the same time
         tmp.write_text(script)
         tmp.chmod(0o700)
         os.replace(tmp, path)
