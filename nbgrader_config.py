@@ -25,6 +25,16 @@ c.GenerateAssignment.preprocessors = [
     ComputeChecksums, CheckCellMetadata,
 ]
 
+# An assignment that asks only for pages is graded without running any of the learner's Python:
+# nbgrader's own sanitizing, then the learner's code cells that are not page cells are emptied
+# (the feedback says so). Assignments that ask for Python are left as they are.
+from nbgrader.preprocessors import DeduplicateIds, OverwriteCells, OverwriteKernelspec  # noqa: E402
+from webgrader.preprocessors import IgnoreLearnerPython  # noqa: E402
+
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, IgnoreLearnerPython, CheckCellMetadata,
+]
+
 # nbgrader stops a cell after this many seconds; webgrader's own limits stay well below.
 c.Execute.timeout = 30
 

@@ -50,6 +50,17 @@ if ! browser_found; then
   fi
 fi
 
+if [ "${1:-}" = test ] && ! command -v strace >/dev/null 2>&1; then
+  if as_root && debian; then
+    echo "Installing strace (a test records the grading browser's socket calls) ..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace
+  else
+    echo "The tests need strace (they record the grading browser's socket calls):" >&2
+    echo "  sudo apt-get install -y strace" >&2
+    exit 1
+  fi
+fi
+
 if [ "${1:-}" = test ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   if as_root && debian; then
     echo "Installing Debian's postgresql (a test starts its own server on 127.0.0.1) ..."

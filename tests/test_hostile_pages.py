@@ -7,12 +7,16 @@ Three logs must agree that no request left the sandbox:
 - the harness's own log (`Sandbox.requests`) against a second log kept by this test from the
   browser's events (every request, its end, every WebSocket): every attempt the browser reports
   is in the harness's log as blocked, and none outside the fake origin got a response;
-- Chromium's NetLog of the whole run: no DNS query, no TCP connection attempted, no byte sent.
+- Chromium's NetLog of the whole run: no DNS query, no TCP connection attempted, no byte sent;
+- the browser's own socket calls (strace of its whole process tree, for the whole run): none
+  connects, sends or binds to an address that is not loopback, none joins a multicast group.
 """
 from __future__ import annotations
 
 import asyncio
 import json
+import os
+import shutil
 import time
 from pathlib import Path
 
@@ -21,7 +25,7 @@ import pytest
 from webgrader import CheckFailed, CheckResult, browser, harness
 from webgrader.harness import FAKE_ORIGIN, close_all, end_submission, open_page
 
-from hostile_corpus import CASES, Trap, case_files, make_symlinks, read_case
+from hostile_corpus import CASES, SocketRecorder, Trap, case_files, make_symlinks, read_case
 
 CHECK_FAILS_WITHIN = 5.0  # seconds: any check on a hostile page, with its screenshot
 NEXT_PAGE_WITHIN = 3.0  # seconds: the normal page graded after each hostile one
@@ -63,7 +67,21 @@ def trap():
 
 
 @pytest.fixture(scope="module")
-def netlog(run, tmp_path_factory):
+def sockets(tmp_path_factory):
+    """This module's browser runs under strace (its whole process tree); the last test reads it."""
+    assert shutil.which("strace"), "strace is needed: apt-get install -y strace (scripts/setup.sh installs it)"
+    recorder = SocketRecorder(tmp_path_factory.mktemp("strace"), browser.find_browser().path)
+    before = os.environ.get(browser.ENV_VAR)
+    os.environ[browser.ENV_VAR] = str(recorder.wrapper)
+    yield recorder
+    if before is None:
+        os.environ.pop(browser.ENV_VAR)
+    else:
+        os.environ[browser.ENV_VAR] = before
+
+
+@pytest.fixture(scope="module")
+def netlog(run, tmp_path_factory, sockets):
     """This module's browser writes Chromium's NetLog; the last test reads it."""
     path = tmp_path_factory.mktemp("netlog") / "netlog.json"
     extra = [f"--log-net-log={path}", "--net-log-capture-mode=Default"]
@@ -222,7 +240,7 @@ NETWORK_EVENTS = {"TCP_CONNECT", "TCP_CONNECT_ATTEMPT", "SOCKET_BYTES_SENT", "SS
                   "WEBSOCKET_SENT_FRAME_HEADER"}
 
 
-def test_zz_chromium_opened_no_connection_and_sent_nothing_during_the_whole_corpus(run, netlog, trap):
+def test_zz_chromium_opened_no_connection_and_sent_nothing_during_the_whole_corpus(run, netlog, trap, sockets):
     """Runs last: closes this module's browser so that its NetLog is complete."""
     print("\ngrading time per case (s): " + ", ".join(f"{k} {v:.1f}" for k, v in sorted(GRADING_TIMES.items(), key=lambda kv: -kv[1])))
     run(close_all())
@@ -237,4 +255,7 @@ def test_zz_chromium_opened_no_connection_and_sent_nothing_during_the_whole_corp
     on_network = [(name, params) for name, params in seen if name in NETWORK_EVENTS]
     assert on_network == [], on_network[:10]
     assert trap.hits == []
+    assert "webrtc-side-traffic" in GRADING_TIMES, "the WebRTC page was graded under strace"
+    assert len(sockets.calls()) > 100, "strace recorded the browser's socket calls"
+    assert sockets.leaks() == [], "\n".join(sockets.leaks()[:10])
 

@@ -74,6 +74,9 @@ def test_as_an_unprivileged_user_the_sandbox_is_on_and_a_submission_gets_its_sco
     assert "sandbox     on: Chromium's own sandbox confines the pages (seen: each renderer under a seccomp-bpf " \
            "filter)" in doctor.stdout, doctor.stdout
     assert "launches    yes" in doctor.stdout
+    # and the browser has no network: a user namespace of its own, with a network namespace inside
+    assert "network     none: the browser runs in a network namespace of its own (unshare --user " \
+           "--map-current-user --net)" in doctor.stdout, doctor.stdout
 
     graded = _as_user(USER, home, python, extra, "-m", "webgrader.cli", "autograde", "profile-page", "--quiet",
                       "--course", str(course.root))

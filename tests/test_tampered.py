@@ -3,15 +3,18 @@ outcome (the honest score, or NOT graded with the learner, the problem and the f
 words), the batch goes on to the end, no learner code runs on the kernel-free path, and nothing
 under submitted/ changes. The cases and their outcomes are in tests/tampered/corpus.py."""
 import hashlib
+import json
 import os
 import re
 import shutil
 from pathlib import Path
 
+import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from tampered.corpus import ASSIGNMENT, CASES, MAX_SCORE, build_corpus, new_course
+from tampered.corpus import ASSIGNMENT, CASES, MAX_SCORE, NOTEBOOK, ODD_PAGE_NAMES, build_corpus, new_course
+from webgrader.pages import PageNameError
 from webgrader.bulk import autograde, grade_one
 from webgrader.settings import WebGrader
 
@@ -107,6 +110,26 @@ def test_no_learner_code_runs_on_the_kernel_free_path_and_submitted_files_stay_a
     assert copied == [], "instructor-like files of a submission never reach autograded/"
 
 
+def _output_text(cell) -> str:
+    return "\n".join(o.get("text", "") + o.get("evalue", "") + json.dumps(o.get("data", {})) for o in cell.outputs)
+
+
+@pytest.mark.parametrize("student", sorted(ODD_PAGE_NAMES))
+def test_a_page_cell_with_an_odd_name_is_refused_and_the_checks_that_need_it_say_why(batch, student):
+    """Graded kernel-free all the same: the page cell's file is refused with the plain message the
+    %%page magic prints in a kernel, and each check that needed the file repeats it."""
+    course, report, _, _ = batch
+    result = next(r for r in report.results if r.student == student)
+    assert (result.status, result.path, result.score) == ("graded", "fast", 0)
+    message = str(PageNameError(ODD_PAGE_NAMES[student]))
+    nb = nbformat.read(course.root / "autograded" / student / ASSIGNMENT / NOTEBOOK, as_version=4)
+    page = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "page_html")
+    assert [(o.output_type, o.get("name"), o.get("text")) for o in page.outputs] == [("stream", "stderr", message + "\n")]
+    checks = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"]
+    assert checks and all(json.dumps(message)[1:-1] in _output_text(c) for c in checks), _output_text(checks[0])
+    assert not (course.root / "autograded" / student / ASSIGNMENT / "index.html").exists()
+
+
 def test_a_notebook_over_the_size_limit_is_refused_without_being_read(batch):
     course, report, _, _ = batch
     for student in ("huge-output", "huge-page-cell"):
@@ -142,7 +165,8 @@ def test_plain_nbgrader_gives_the_same_score_or_the_difference_the_corpus_explai
     differs (as corpus.py says) where a learner deleted instructor cells, which it does not put back."""
     course, _, _, _ = batch
     work = course.root.parent
-    chosen = ["changed-points", "deleted-passing-tests", "deleted-setup-cell"]
+    chosen = ["changed-points", "deleted-passing-tests", "deleted-setup-cell", "python-cell-patches-the-checks",
+              "page-name-climbs-out"]
     for student in chosen:
         shutil.copytree(course.root / "submitted" / student, work / "reference-submitted" / student, symlinks=True)
     course.nbgrader("autograde", ASSIGNMENT, f"--CourseDirectory.db_url=sqlite:///{work / 'reference.db'}",

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import glob
+import hashlib
 import os
 import shutil
 import signal
 import subprocess
+import tempfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 ENV_VAR = "WEBGRADER_CHROMIUM"
@@ -44,6 +47,9 @@ HARDENING_ARGS = [
     # the flag's name in Chromium 156, then its older name.
     "--webrtc-ip-handling-policy=disable_non_proxied_udp",
     "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+    # A page sees an ordinary Chromium: navigator.webdriver false (the user agent, without
+    # "HeadlessChrome", is set by `launch`, from the browser's version).
+    "--disable-blink-features=AutomationControlled",
 ]
 
 
@@ -116,6 +122,80 @@ def browser_version(path: str) -> str:
     return (out.stdout.strip() or out.stderr.strip()).splitlines()[0] if (out.stdout or out.stderr) else "unknown"
 
 
+@lru_cache(maxsize=8)
+def user_agent(path: str) -> str:
+    """The user agent of the desktop Chromium of the same version (as Chrome reports it: major
+    version only), so that a page cannot tell the grader from a learner's own browser."""
+    version = browser_version(path).split()
+    major = next((word.split(".")[0] for word in version if word[:1].isdigit()), "")
+    return ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            f"Chrome/{major or '130'}.0.0.0 Safari/537.36")
+
+
+# The browser talks to Playwright over a pipe (--remote-debugging-pipe), and routing answers every
+# request inside the browser: it needs no network at all. So it runs in a network namespace of its
+# own, whose only interface is a loopback that is down: whatever a page or Chromium itself tries
+# (WebRTC's probes, mDNS, a DNS query) has nowhere to go. As root a plain network namespace; as
+# another user a user namespace too (the user stays itself in it), where the kernel allows it.
+NETNS_COMMANDS = (["unshare", "--net"], ["unshare", "--user", "--map-current-user", "--net"])
+
+
+@dataclass
+class Isolation:
+    """How the browser is cut off from the network: `command` is the prefix it is launched with
+    (None: it shares the machine's network), `detail` says which holds, or why none could."""
+    command: list[str] | None
+    detail: str
+
+
+@lru_cache(maxsize=1)
+def network_isolation() -> Isolation:
+    """The first namespace command that works on this machine, tried once per process."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return Isolation(None, "unshare (util-linux) is not installed")
+    tried = []
+    for command in NETNS_COMMANDS[0 if running_as_root() else 1:]:
+        full = [unshare, *command[1:]]
+        try:
+            done = subprocess.run([*full, "true"], capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            tried.append(f"{' '.join(command)}: {exc}")
+            continue
+        if done.returncode == 0:
+            return Isolation(full, f"a network namespace of its own ({' '.join(command)}): no interface but a "
+                                   "loopback that is down")
+        tried.append(f"{' '.join(command)}: {(done.stderr.strip().splitlines() or ['failed'])[-1]}")
+    return Isolation(None, "; ".join(tried))
+
+
+def _wrapper(browser_path: str, prefix: list[str]) -> str:
+    """An executable that starts the browser under `prefix` (Playwright takes one executable path).
+    It execs, so the browser keeps the pid Playwright started."""
+    folder = Path(tempfile.gettempdir()) / f"webgrader-{os.getuid()}"
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        info = folder.lstat()
+        private = folder.is_dir() and not folder.is_symlink() and info.st_uid == os.getuid() and not info.st_mode & 0o077
+    except OSError:
+        private = False
+    if not private:  # someone else's, open to others, or not a folder: not used
+        folder = Path(tempfile.mkdtemp(prefix="webgrader-"))
+    script = "#!/bin/sh\nexec " + " ".join(_sh_quote(part) for part in [*prefix, "--", browser_path]) + ' "$@"\n'
+    name = Path(browser_path).name  # kept in the name: is_headless_shell() reads it
+    path = folder / f"netns-{hashlib.sha256(script.encode()).hexdigest()[:12]}-{name}"
+    if not path.is_file() or path.read_text() != script:
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # workers may write it at the same time
+        tmp.write_text(script)
+        tmp.chmod(0o700)
+        os.replace(tmp, path)
+    return str(path)
+
+
+def _sh_quote(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
 class BrowserNotFound(RuntimeError):
     def __init__(self, choice: BrowserChoice):
         if choice.source == "environment":
@@ -130,12 +210,14 @@ async def launch(playwright, *, timeout_s: float = 20.0, js_heap_mb: int = 512):
     choice = find_browser()
     if not choice.found:
         raise BrowserNotFound(choice)
+    isolation = network_isolation()
+    executable = choice.path if isolation.command is None else _wrapper(choice.path, isolation.command)
     return await playwright.chromium.launch(
-        executable_path=choice.path,
+        executable_path=executable,
         headless=True,
         # Chromium's own sandbox works for normal users; as root it cannot start.
         chromium_sandbox=not running_as_root(),
-        args=[*HARDENING_ARGS, heap_flag(js_heap_mb)],
+        args=[*HARDENING_ARGS, f"--user-agent={user_agent(choice.path)}", heap_flag(js_heap_mb)],
         # Playwright turns Chromium's pop-up blocker off; on, it refuses every new window a
         # page opens without a click (50 links with target=_blank clicked by a script were
         # 50 new tabs, more than two cores can open within the load limit).
@@ -303,6 +385,15 @@ class SharedBrowser:
         if not modes or None in modes:
             return None
         return all(mode == "2" for mode in modes)
+
+
+    def network_apart(self) -> bool | None:
+        """Whether the running browser is in a network namespace other than this process's, as
+        Linux reports it; None if that cannot be seen."""
+        try:
+            return os.readlink(f"/proc/{self.browser_pid}/ns/net") != os.readlink("/proc/self/ns/net")
+        except (OSError, TypeError):
+            return None
 
 
 # Processes, as Linux shows them in /proc: enough to find and end the browser's own.

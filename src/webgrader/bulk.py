@@ -207,6 +207,7 @@ def _sanitize_preprocessors(config) -> list:
     from nbgrader.converters import Autograde
     from nbgrader.preprocessors import DeduplicateIds, OverwriteCells
 
+    from .preprocessors import IgnoreLearnerPython
     from .submission import RestoreInstructorCells
 
     chain = list(config.Autograde.sanitize_preprocessors if "sanitize_preprocessors" in config.Autograde
@@ -214,6 +215,8 @@ def _sanitize_preprocessors(config) -> list:
     if RestoreInstructorCells not in chain:  # before the steps that trust the metadata to be a dict
         first = min((chain.index(p) for p in (DeduplicateIds, OverwriteCells) if p in chain), default=0)
         chain.insert(first, RestoreInstructorCells)
+    if IgnoreLearnerPython not in chain:  # once locked cells hold source/'s code again
+        chain.insert(chain.index(OverwriteCells) + 1 if OverwriteCells in chain else len(chain), IgnoreLearnerPython)
     return chain
 
 

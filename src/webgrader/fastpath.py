@@ -30,10 +30,10 @@ from . import harness, pages
 from .browser import shared_browser
 from .grading import Grading
 from .messages import t
+from .preprocessors.ignore_learner_python import does_nothing
 from .results import CheckFailed, OutputBudget, cell_budget
 from .settings import current_limits
 
-STRICT_PAGE_LINE = re.compile(r"%%page[ \t]+([^\s]+)[ \t]*")
 # The one IPython line of the locked set-up cell; it needs no kernel here.
 SETUP_LINES = re.compile(r"%load_ext\s+webgrader\s*")
 
@@ -42,7 +42,7 @@ SETUP_LINES = re.compile(r"%load_ext\s+webgrader\s*")
 class Plan:
     """How to grade one notebook: `reason` is None for the kernel-free path."""
     reason: str | None
-    pages: list[tuple[int, str, str]]  # (cell index, file name, body)
+    pages: list[tuple[int, str, str]]  # (cell index, file name as written, body)
     trusted: list[tuple[int, str]]  # (cell index, Python source) to run in order
 
 
@@ -79,14 +79,9 @@ def plan_notebook(nb: NotebookNode) -> Plan:
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
-        first, _, body = cell.source.partition("\n")
-        match = STRICT_PAGE_LINE.fullmatch(first)
-        if match:  # a page cell, the learner's or a read-only one of the instructor's
-            try:
-                name = pages.normalise_name(match.group(1))
-            except ValueError:
-                return Plan(f"cell {index} names an odd page file {match.group(1)!r}", [], [])
-            page_cells.append((index, name, body))
+        page = pages.page_cell(cell.source)
+        if page:  # a page cell, the learner's or a read-only one of the instructor's; its name as written
+            page_cells.append((index, *page))
             continue
         if _trusted(cell):
             python = _python_of_trusted_cell(cell.source)
@@ -94,7 +89,7 @@ def plan_notebook(nb: NotebookNode) -> Plan:
                 return Plan(f"cell {index} is an instructor cell that needs IPython", [], [])
             trusted.append((index, python))
             continue
-        if all(not line.strip() or line.lstrip().startswith("#") for line in cell.source.split("\n")):
+        if does_nothing(cell.source):
             continue  # an empty or comment-only code cell does nothing in a kernel either
         return Plan(f"cell {index} holds code that is not a page", [], [])
     return Plan(None, page_cells, trusted)
@@ -216,7 +211,10 @@ async def _grade(nb: NotebookNode, plan: Plan, timeout: float | None, error_on_t
                 cell.execution_count = count
                 outputs = cell.outputs = []
                 if index in page_at:
-                    grading.store_page(*page_at[index])
+                    try:
+                        grading.store_page(*page_at[index])
+                    except pages.PageNameError as refused:  # what the magic prints in a kernel
+                        outputs.append(NotebookNode(output_type="stream", name="stderr", text=f"{refused}\n"))
                     continue
                 if index not in code_at:
                     continue

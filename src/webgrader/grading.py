@@ -92,6 +92,7 @@ class Grading:
         # remaining cells); elsewhere assume so.
         self.more_loads_expected = True
         self.stretched: list = []  # (what, pagetime.Looked): limits stretched because the machine was busy
+        self.refused: list[str] = []  # why page cells of this submission were not stored
         self.closed = False
         self._tokens: list = []
 
@@ -150,7 +151,12 @@ class Grading:
         """Keep one page file of this submission (what running its `%%page` cell would store)."""
         if self.files is None:
             self.files = {}
-        name = pages.normalise_name(name)
+        try:
+            name = pages.page_name(name)
+        except pages.PageNameError as refused:  # remembered, so that a check that misses the file can say why
+            if str(refused) not in self.refused:
+                self.refused.append(str(refused))
+            raise
         self.files[name] = text
         return name
 
@@ -163,7 +169,9 @@ class Grading:
                               _PageUnstable, _show, _utf8)
 
         limits = self._limits(limits)
+        refused = []  # page cells whose names were refused
         if files is None:
+            refused = pages.refusals() if self.files is None else self.refused
             files = pages.current() if self.files is None else self.files
         files = dict(files)
         viewport = tuple(viewport or limits.viewport)
@@ -177,7 +185,9 @@ class Grading:
             raise CheckFailed(result)
 
         if entry not in files:
-            fail(CheckResult(name, False, message=t("load.missing", entry=entry), hint=t("load.missing.hint", entry=entry)))
+            missing = (t("load.missing.refused", entry=entry, refused=" ".join(refused)) if refused
+                       else t("load.missing", entry=entry))
+            fail(CheckResult(name, False, message=missing, hint=t("load.missing.hint", entry=entry)))
         for file_name, text in sorted(files.items()):
             size = len(_utf8(text))
             if size > MAX_PAGE_FILE_BYTES:

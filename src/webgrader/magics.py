@@ -9,6 +9,7 @@ import html
 import mimetypes
 import os
 import re
+import sys
 from pathlib import Path
 
 from . import pages
@@ -64,7 +65,11 @@ def page_magic(line: str, cell: str) -> None:
     """%%page NAME — store this cell as the file NAME of your page and preview the page."""
     from IPython.display import HTML, display
 
-    name = pages.store(line.strip() or "index.html", cell)
+    try:
+        name = pages.store(line, cell)  # the one rule for names (pages.page_name), as when grading
+    except pages.PageNameError as refused:
+        print(refused, file=sys.stderr)  # a plain message, not a traceback
+        return
     if grading():
         return
     Path(name).parent.mkdir(parents=True, exist_ok=True)

@@ -123,6 +123,12 @@ EN = {
     "page.layout.hint": "Your page is probably very big: a text of many megabytes, or tens of thousands of elements. Make it smaller (for example show a part of a long text).",
     "load.timeout.waiting": "The page did not finish loading within {seconds:g} seconds, although it was not busy: it was waiting for something that never came.",
     "load.timeout.waiting.hint": "Check that every file your page loads (scripts, styles, pictures) is part of your work.",
+    # --- sandbox branch: page names, learner Python in a page-only assignment
+    "page.name.missing": "This page cell has no file name, so it was not saved. Write the name after %%page on the first line, for example: %%page index.html",
+    "page.name.refused": "The page cell %%page {name} was not saved: a page file's name may use only letters, digits, - and _ (and dots, not at the start), with folders separated by /, and must end in a page type such as .html, .css or .js. For example: %%page index.html or %%page css/style.css",
+    "load.missing.refused": "There is no file called {entry} in your work. {refused}",
+    "python.ignored.cell": "This cell was not run while grading: in this assignment only %%page cells are graded, so Python in your own cells is ignored.",
+    "submission.python_ignored": "{notebook}: the learner's code cells {cells} are not page cells; the assignment asks only for pages, so they were emptied and not run",
 }
 
 CATALOGS = {"en": EN}

@@ -28,10 +28,13 @@ MAX_PAGE_FILE_BYTES = 2 * 1024 * 1024
 # a storm of them costs no round trip to the grader. Console output is never graded, so it
 # is dropped in the page: a loop of console.log cannot flood the grader with hundreds of
 # megabytes. Plain assignments, so that a page which sets these itself still works.
-# A SharedWorker's requests are not routed (nor logged): pages get none.
+# A SharedWorker's requests are not routed (nor logged): pages get none. Nor do they get WebRTC:
+# a bare RTCPeerConnection made Chromium probe 8.8.8.8 and [2001:4860:4860::8888] over UDP and
+# join the mDNS multicast group, past routing (the browser's network namespace stops the rest).
 PAGE_GUARD = NO_POPUPS + """
 (() => {
   delete window.SharedWorker;
+  for (const key of Object.getOwnPropertyNames(window)) { if (/^(webkit)?RTC/.test(key)) delete window[key]; }
   window.alert = function alert() {}; window.print = function print() {};
   window.confirm = function confirm() { return false; }; window.prompt = function prompt() { return null; };
   for (const key of Object.keys(console)) { if (typeof console[key] === 'function') console[key] = function () {}; }

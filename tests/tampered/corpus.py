@@ -26,6 +26,11 @@ MAX_SCORE = 8
 CHECKS = ["check_one_click", "check_three_clicks", "check_greeting", "check_greeting_any_name",
           "check_empty_name", "check_no_errors"]
 
+# The note of a graded submission whose learner Python was not run.
+IGNORED = "code cells {cells} are not page cells; the assignment asks only for pages, so they were emptied and not run"
+ODD_PAGE_NAMES = {"page-name-missing": "", "page-name-climbs-out": "../../index.html",
+                  "page-name-backslashes": "..\\..\\index.html", "page-name-absolute": "/etc/cron.d/index.html"}
+
 # A learner cell that makes every check pass without looking at the page, in a kernel.
 CHEAT = """from webgrader.checks import PageChecks
 async def _passes(self, *args, **kwargs):
@@ -220,8 +225,9 @@ CASES = [
     Case("garbage-grading-metadata", "oksana", _garbage_metadata, 4,
          says=("grading metadata", "check_greeting, setup", "grade ids that source/ does not have: (none)"),
          nbgrader="NOT graded: AttributeError: 'str' object has no attribute 'get'"),
-    Case("renamed-grade-id", "oksana", _renamed_grade_id, 4, path="cell 8 holds code that is not a page",
-         says=("grade ids that source/ does not have: check_one_click_easy", "deleted by the learner: check_one_click"),
+    Case("renamed-grade-id", "oksana", _renamed_grade_id, 4,
+         says=("grade ids that source/ does not have: check_one_click_easy", "deleted by the learner: check_one_click",
+               IGNORED.format(cells="8")),
          nbgrader="NOT graded: Notebook failed to validate; the nbgrader metadata may be corrupted"),
     Case("bonus-grade-cell", "oksana", _bonus_cell, 4, says=("grade ids that source/ does not have: bonus",),
          nbgrader="NOT graded: Notebook failed to validate; the nbgrader metadata may be corrupted"),
@@ -238,12 +244,11 @@ CASES = [
     Case("page-cell-with-a-second-magic", "olena",
          lambda b: _page(b, "%%python3\n" + b.python_that_writes_the_sentinel("second-magic") + "\n" + _olenas_html(b)),
          8),
-    Case("python-before-page-magic", "olena", _python_before_page_magic, 0, path="cell 3 holds code that is not a page"),
-    Case("python-cell-patches-the-checks", "oksana", _cheat, 4, path="cell 7 holds code that is not a page",
-         nbgrader="8/8",
-         known_hole="Learner Python goes to the kernel path, where it runs before the tests in the same "
-                    "kernel and can replace the checks: 8/8, as in plain nbgrader. Needs a change in fastpath.py "
-                    "(see tests/tampered/README.md)."),
+    Case("python-before-page-magic", "olena", _python_before_page_magic, 0, says=(IGNORED.format(cells="3"),)),
+    Case("python-cell-patches-the-checks", "oksana", _cheat, 4, says=(IGNORED.format(cells="7"),)),
+    # --- page names outside the rule (pages.page_name): the file is refused, the rest is graded ------
+    *[Case(student, "olena", lambda b, name=name: _page(b, _olenas_html(b), first_line=f"%%page {name}".rstrip()), 0)
+      for student, name in ODD_PAGE_NAMES.items()],
     # --- broken, NOT graded, with the reason and the fix ---------------------------------------
     Case("invalid-json", "olena", lambda b: b.write_raw(nbformat.writes(b.nb)[:400]), None,
          says=("is not valid JSON (line", "submit it again", ".ipynb_checkpoints/counter-checkpoint.ipynb"),
