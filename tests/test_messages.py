@@ -203,3 +203,19 @@ def test_ready_checks_for_problems_a_beginner_cannot_see(run, tmp_path):
     assert [type(s).__name__ for s in seen] == ["PageNote", "CheckResult"]
     assert any("<button> is never closed" in p for p in seen[0].problems)
     run(good.expect_files_exist())
+
+
+def test_a_failing_step_before_a_check_without_a_name_carries_that_checks_default_name(run):
+    files = {"index.html": "<p id='count'>0</p>"}
+    cell = 'page = await open_page(files=files, asset_dir=None)\nawait page.click("#add", times=2)\n' \
+           'await page.expect_text("#count", equals="2")\n'
+    seen = []
+    token = display_hook.set(seen.append)
+    try:
+        with pytest.raises(CheckFailed) as info:
+            run(_run_python(cell, {"open_page": open_page, "files": files}, []))
+    finally:
+        display_hook.reset(token)
+    assert info.value.result.name == "“#count” shows the right text"
+    assert info.value.result.step == "click #add (number 1 of 2)"
+    assert "no element with id=\"add\" on the page" in info.value.result.message

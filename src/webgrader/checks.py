@@ -175,9 +175,42 @@ def _check_after_step() -> str | None:
         return None
     for call in calls:
         if call.lineno > (here.end_lineno or here.lineno) and call.func.attr.startswith("expect_"):
-            name = next((k.value for k in call.keywords if k.arg == "name"), None)
-            if isinstance(name, ast.Constant) and isinstance(name.value, str):
-                return name.value
+            name = _name_of_check(call)
+            if name:
+                return name
+    return None
+
+
+def _name_of_check(call: ast.Call) -> str | None:
+    """The name a check call in an instructor's cell will show: its name=, or its default
+    name where the arguments that make it are written out."""
+    def constant(node):
+        return node.value if isinstance(node, ast.Constant) else None
+
+    keywords = {k.arg: constant(k.value) for k in call.keywords if k.arg}
+    if isinstance(keywords.get("name"), str):
+        return keywords["name"]
+    args = [constant(a) for a in call.args]
+    check = call.func.attr
+    if check == "expect_no_js_errors":
+        return t("no_js_errors.name")
+    if check == "expect_image_loaded":
+        return t("image.name", what=_what(args[0] if args else "img", keywords.get("what")))
+    if not args or not isinstance(args[0], str):
+        return None
+    what = _what(args[0], keywords.get("what"))
+    if check == "expect_element":
+        return t("element.name", what=what)
+    if check == "expect_text":
+        return t("text.name", what=what)
+    if check == "expect_count" and isinstance(keywords.get("exactly") or keywords.get("at_least"), int):
+        exactly = keywords.get("exactly")
+        return t("count.exactly.name" if exactly is not None else "count.name",
+                 n=exactly if exactly is not None else keywords["at_least"], what=what)
+    if check in ("expect_attribute", "expect_style") and len(args) > 1 and isinstance(args[1], str):
+        if check == "expect_attribute":
+            return t("attribute.name", what=what, attribute=args[1])
+        return t("style.name", what=what, property=args[1])
     return None
 
 

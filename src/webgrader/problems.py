@@ -13,6 +13,7 @@ check (`CheckResult.cause`); the ready checks of checks.py also fail on them.
 """
 from __future__ import annotations
 
+import functools
 import html
 import posixpath
 import re
@@ -60,6 +61,25 @@ _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 # "www.linkedin.com/in/me" or "linkedin.com/in/me": a web address written without https://
 _LOOKS_LIKE_HOST = re.compile(r"^(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|se|ua|io|dev|eu|edu|gov|info|me)(?:[/:?#]|$)", re.I)
 _STACK_FRAME = re.compile(r"(https?://[^\s()]+?):(\d+):(\d+)")
+# Characters of a file that are read for problems: pages are typed in cells and far shorter;
+# Python's tokenizer reads about 0.3 MB a second on a busy machine, and a page may be 2 MB.
+MAX_READ = 128 * 1024
+# Problems of one kind listed per file at most: a page with 10,000 broken images needs no 10,000 lines.
+MAX_PER_FILE = 20
+_DATA_URL = re.compile(r"data:[^\s\"'()<>]{200,}")
+# Addresses are shown at most this long in a sentence.
+MAX_ADDRESS = 100
+_CACHE: dict = {}  # page_problems by the files they were found in: each check cell loads the same page again
+_CACHE_SIZE = 16
+
+
+def _readable(text: str) -> str:
+    """The part of a file that is read: pictures pasted in as data: URLs shortened, then cut at MAX_READ."""
+    return _DATA_URL.sub("data:…", text)[:MAX_READ]
+
+
+def _short(address: str) -> str:
+    return address if len(address) <= MAX_ADDRESS else address[:MAX_ADDRESS] + "…"
 
 
 @dataclass
@@ -190,7 +210,7 @@ def html_errors(file: str, text: str) -> list[PageProblem]:
     """The parse errors of one HTML file, by line, at most MAX_HTML_ERRORS."""
     checker = _TreeChecker(file)
     try:
-        checker.feed(text)
+        checker.feed(_readable(text))
         checker.close()
     except Exception:  # the tokenizer gives up on nothing a browser accepts; be safe all the same
         pass
@@ -240,9 +260,11 @@ def _css_references(text: str, first_line: int = 1) -> list[tuple[str, str, int]
     return found
 
 
+@functools.lru_cache(maxsize=64)  # the same files are read for several problems, and again by each check cell
 def references(file: str, text: str) -> list[tuple[str, str, int]]:
     """(element, address, line) of every file that `file` names."""
     suffix = Path(file).suffix.lower()
+    text = _readable(text)
     if suffix in (".html", ".htm"):
         reader = _ReferenceReader()
         try:
@@ -323,10 +345,13 @@ def missing_files(files: dict[str, str], asset_dir, names) -> list[PageProblem]:
     served = _Files(files, asset_dir)
     found = []
     for file in names:
+        listed = 0
         for element, address, line in references(file, files.get(file, "")):
             target = resolve(file, address)
-            if target is None or served.exists(target):
+            if target is None or served.exists(target) or listed >= MAX_PER_FILE:
                 continue
+            listed += 1
+            address = _short(address)
             other = served.differently_written(target)
             if other is not None:
                 found.append(PageProblem("wrong_case", file, line, t(
@@ -376,11 +401,16 @@ def page_problems(files: dict[str, str], entry: str, asset_dir) -> list[PageProb
     (in it and in the stylesheets and scripts it loads), and page files no page loads."""
     if entry not in files:
         return []
-    problems = html_errors(entry, files[entry])
-    names = [entry] + [name for name in loaded_by(files, entry, ("script", "stylesheet")) if name in files]
-    problems += missing_files(files, asset_dir, list(dict.fromkeys(names)))
-    problems += never_loaded(files, entry)
-    return problems
+    key = (tuple(sorted(files.items())), entry, str(asset_dir))
+    if key not in _CACHE:
+        problems = html_errors(entry, files[entry])
+        names = [entry] + [name for name in loaded_by(files, entry, ("script", "stylesheet")) if name in files]
+        problems += missing_files(files, asset_dir, list(dict.fromkeys(names)))
+        problems += never_loaded(files, entry)
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = problems
+    return list(_CACHE[key])
 
 
 # --- JavaScript errors ---------------------------------------------------------------------------
@@ -403,7 +433,8 @@ def js_error(error, origin: str) -> JsError:
     name = getattr(error, "name", "") or ""
     message = getattr(error, "message", "") or str(error)
     text = f"{name}: {message}" if name and not message.startswith(name) else message
-    text = text.splitlines()[0] if text else str(error)
+    text = (text.splitlines() or [str(error)])[0]
+    text = text if len(text) <= 300 else text[:300] + "…"
     for url, line, _ in _STACK_FRAME.findall(getattr(error, "stack", "") or ""):
         if url.startswith(origin + "/"):
             file = unquote(urlsplit(url).path).lstrip("/") or "index.html"
