@@ -347,7 +347,8 @@ class PageChecks:
         (the one with that id, say, and its real type), or that it has none like it."""
         thing = describe_selector(selector)
         try:
-            closest = await self._limited(self.evaluate_isolated(_CLOSEST, _simpler_selectors(selector)), 1.0)
+            # Not under _limited: a slow answer here must not mark the page hung.
+            closest = await asyncio.wait_for(self.evaluate_isolated(_CLOSEST, _simpler_selectors(selector)), 1.0)
         except Exception:
             closest = None
         return t("closest.found", thing=thing, element=closest) if closest else t("no_element.words", thing=thing)
