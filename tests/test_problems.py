@@ -58,3 +58,9 @@ def test_page_files_that_no_page_loads_are_named_with_the_tag_to_add():
     assert found == ['app.js never runs: index.html has no <script src="app.js"></script>. Add it just before </body>.',
                      'The rules in style.css are never used: index.html has no <link rel="stylesheet" href="style.css">. '
                      'Add it inside <head>.']
+
+
+def test_a_file_read_only_in_part_reports_nothing_still_open_at_the_cut():
+    long_page = "<h1>" + "Lorem ipsum dolor sit amet. " * 20_000 + "</h1>"
+    assert texts(long_page) == []
+    assert texts("<div>\n<span>x</div>" + "x" * 300_000)[0].startswith("index.html, line 2: <span> is never closed")

@@ -209,9 +209,11 @@ class _TreeChecker(HTMLParser):
 def html_errors(file: str, text: str) -> list[PageProblem]:
     """The parse errors of one HTML file, by line, at most MAX_HTML_ERRORS."""
     checker = _TreeChecker(file)
+    readable = _readable(text)
     try:
-        checker.feed(_readable(text))
-        checker.close()
+        checker.feed(readable)
+        if len(readable) < MAX_READ:  # a file read only in part: what is open at the cut may close later
+            checker.close()
     except Exception:  # the tokenizer gives up on nothing a browser accepts; be safe all the same
         pass
     found = sorted(checker.errors, key=lambda p: p.line or 0)
