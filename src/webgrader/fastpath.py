@@ -13,7 +13,9 @@ import ast
 import asyncio
 import atexit
 import contextlib
+import hashlib
 import io
+import linecache
 import os
 import re
 import sys
@@ -165,11 +167,15 @@ async def _run_python(source: str, namespace: dict, outputs: list) -> None:
     tree = _parse(source)
     last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
     flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
-    result = eval(compile(tree, "<cell>", "exec", flags=flags), namespace)
+    # The cell's source is kept under its own file name, as IPython does: a failing click then
+    # finds the name of the check it was a step of (checks._check_after_step).
+    filename = f"<cell-{hashlib.sha1(source.encode()).hexdigest()[:12]}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    result = eval(compile(tree, filename, "exec", flags=flags), namespace)
     if asyncio.iscoroutine(result):
         await result
     if last is not None:
-        value = eval(compile(ast.Expression(last.value), "<cell>", "eval", flags=flags), namespace)
+        value = eval(compile(ast.Expression(last.value), filename, "eval", flags=flags), namespace)
         if asyncio.iscoroutine(value):
             value = await value
         if value is not None:

@@ -21,6 +21,7 @@ from .browser import shared_browser
 from .checks import PageChecks
 from .magics import install_in_running_shell
 from .messages import t
+from .problems import js_error
 from .results import CheckFailed, CheckResult
 from .sandbox import FAKE_ORIGIN, MAX_PAGE_FILE_BYTES, Sandbox, _quietly, _utf8
 from .sandbox import new_context as _new_context
@@ -66,7 +67,8 @@ class _Tab:
         self.world: int | None = None  # the checks' isolated JavaScript world in the current document
         self.frame_id: str | None = None  # the page's main frame, for making that world
         self.js_errors: list[str] = []
-        page.on("pageerror", lambda err: self.js_errors.append(f"{err.name}: {err.message}" if getattr(err, "name", "") else str(err)))
+        # "app.js, line 3: ReferenceError: countt is not defined", with when it happened (problems.JsError).
+        page.on("pageerror", lambda err: self.js_errors.append(js_error(err, FAKE_ORIGIN)))
         # Windows the page opens are closed at once: a learner page cannot flood the browser.
         page.on("popup", lambda popup: asyncio.ensure_future(_quietly(popup.close())))
         page.on("websocket", sandbox.note_websocket)
@@ -373,9 +375,10 @@ class LearnerPage(PageChecks):
         return shot["data"]  # already base64
 
     def problems(self) -> list[str]:
-        """JavaScript errors, then requests the sandbox refused, in a learner's words."""
-        blocked = [t("blocked.request", url=url) for url in self.sandbox.blocked]
-        return list(self.js_errors) + blocked
+        """The JavaScript errors of the page, each with its file and line. Outside addresses the
+        sandbox refused are not repeated under every failure: a note per page load lists them
+        (PageChecks._note)."""
+        return list(self.js_errors)
 
     async def record(self, result: CheckResult) -> CheckResult:
         """Keep and show the result; a failed check raises CheckFailed."""

@@ -23,6 +23,8 @@ class CheckResult:
     expected: str = ""
     found: str = ""
     hint: str = ""
+    cause: str = ""  # the page problem that most likely made the check fail (a script never loaded...)
+    step: str = ""  # the action of the check that failed ("click #add"), when one did
     points: float | None = None
     js_errors: list[str] = field(default_factory=list)
     screenshot: str | None = None  # base64 JPEG of what the grader saw
@@ -36,10 +38,14 @@ class CheckResult:
         if not self.passed:
             if self.message:
                 lines.append(self.message)
+            if self.step:
+                lines.append(f"{t('step')}: {self.step}")
             if self.expected:
                 lines.append(f"{t('expected')}: {self.expected}")
             if self.found:
                 lines.append(f"{t('found')}: {self.found}")
+            if self.cause:
+                lines.append(f"{t('cause')}: {self.cause}")
             if self.hint:
                 lines.append(f"{t('hint')}: {self.hint}")
             if self.js_errors:
@@ -52,7 +58,8 @@ class CheckResult:
         if self.passed:
             return f'<div class="webgrader-check" style="color:#1b5e20">✓ {esc(self.name)}</div>'
         rows = []
-        for label, value in ((None, self.message), ("expected", self.expected), ("found", self.found), ("hint", self.hint)):
+        for label, value in ((None, self.message), ("step", self.step), ("expected", self.expected),
+                             ("found", self.found), ("cause", self.cause), ("hint", self.hint)):
             if value:
                 prefix = f"<b>{esc(t(label))}:</b> " if label else ""
                 rows.append(f"<p style='margin:2px 0'>{prefix}{esc(value)}</p>")
@@ -111,13 +118,14 @@ class OutputBudget:
     def fit(self, result: CheckResult) -> CheckResult:
         """A copy of `result` that fits: long texts cut with a note, the screenshot left out if too big."""
         problems = result.js_errors[:MAX_PROBLEMS]
-        texts = [result.name, result.message, result.expected, result.found, result.hint, *problems]
+        texts = [result.name, result.message, result.expected, result.found, result.hint, result.cause, result.step,
+                 *problems]
         room = max(MIN_TEXT, self.left // 8)  # the rest is for the screenshot
         cut = [_cut(text, keep) for text, keep in zip(texts, _shares([len(x) for x in texts], room))]
         if len(result.js_errors) > MAX_PROBLEMS:
             cut.append(t("output.more_problems", n=len(result.js_errors) - MAX_PROBLEMS))
         fitted = dataclasses.replace(result, name=cut[0], message=cut[1], expected=cut[2], found=cut[3],
-                                     hint=cut[4], js_errors=cut[5:])
+                                     hint=cut[4], cause=cut[5], step=cut[6], js_errors=cut[7:])
         if fitted.screenshot and _size(fitted) > self.left:
             fitted.screenshot, fitted.screenshot_note = None, t("output.screenshot_dropped")
         self.left -= _size(fitted)
