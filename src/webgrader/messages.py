@@ -111,6 +111,16 @@ EN = {
     "submission.metadata": "{notebook}: grading metadata (points, grade or locked flags, cell type) changed by the learner: {cells}; reset from source/",
     "submission.unknown": "{notebook}: cells with grade ids that source/ does not have: {cells}; graded as the learner's own cells, worth no points",
     "submission.duplicate": "{notebook}: cells that appear more than once: {cells}; only the last copy counts, as in nbgrader",
+    # feedback branch: the feedback page a learner reads (feedback.py)
+    "feedback.title": "Feedback: {notebook}",
+    "feedback.total": "Your score: {score:g} of {points:g} points",
+    "feedback.late": "Late submission: {points:g} points taken off",
+    "feedback.summary": "Your checks",
+    "feedback.points": "{score:g} of {points:g} points",
+    "feedback.your_file": "Your file {file}",
+    "feedback.your_answer": "Your answer",
+    "feedback.check_cell": "Check",
+    "feedback.hidden_code": "The code of this check is hidden. Its result is shown below.",
 }
 
 CATALOGS = {"en": EN}
