@@ -112,6 +112,7 @@ class PageChecks:
     async def _check(self, name, probe, ok, *, expected="", found=str, hint=""):
         from .harness import _PageHung, _PageUnstable
 
+        self.looked_at = None  # set by the probe's selector: the element framed in the picture
         try:
             value = await self._limited(self._poll(probe, ok))
         except _PageHung:

@@ -19,7 +19,7 @@ from pathlib import Path
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from . import pages
+from . import pages, picture
 from .browser import shared_browser
 from .checks import PageChecks
 from .magics import install_in_running_shell
@@ -219,6 +219,7 @@ class LearnerPage(PageChecks):
         self.results: list[CheckResult] = []
         self.last_change = time.monotonic()  # failing checks keep looking until settle_time after this
         self.history: list = [tab.fingerprint]  # the files, then each action: what a hang is remembered by
+        self.looked_at: str | None = None  # the selector the current check probes: framed in its picture
 
     @property
     def js_errors(self) -> list[str]:
@@ -263,6 +264,7 @@ class LearnerPage(PageChecks):
 
     async def evaluate_isolated(self, function: str, arg=None):
         """`function(arg)` in the checks' own JavaScript world (see `_Tab.evaluate_isolated`)."""
+        self.looked_at = picture.selector_of(arg) or self.looked_at
         return await self.tab.evaluate_isolated(function, arg)
 
     def unresponsive(self, name: str, expected: str = "") -> CheckResult:
@@ -286,18 +288,14 @@ class LearnerPage(PageChecks):
                 self.hung = True
         return not self.hung
 
-    async def screenshot(self) -> str | None:
+    async def screenshot(self) -> tuple[str, str] | None:
+        """(base64 JPEG, caption) of what the check saw, the element it looked at framed (picture.py)."""
         if self.hung:
             return None
         try:
-            # Straight from DevTools: a quarter faster than page.screenshot(), which first waits
-            # for fonts and hides the text caret, in round trips of its own (0.03 s against 0.04 s).
-            devtools = await self.tab.devtools()
-            shot = await asyncio.wait_for(devtools.send("Page.captureScreenshot", {
-                "format": "jpeg", "quality": 60, "optimizeForSpeed": True}), self.limits.screenshot_timeout)
+            return await picture.take(self.tab, self.looked_at, self.limits.screenshot_timeout)
         except Exception:
             return None
-        return shot["data"]  # already base64
 
     def problems(self) -> list[str]:
         """JavaScript errors, then requests the sandbox refused, in a learner's words."""
@@ -308,7 +306,10 @@ class LearnerPage(PageChecks):
         """Keep and show the result; a failed check raises CheckFailed."""
         if not result.passed:
             result.js_errors = self.problems()
-            result.screenshot = await self.screenshot()
+            shot = await self.screenshot()
+            if shot:
+                result.screenshot, result.screenshot_caption = shot
+        self.looked_at = None  # the next check says what it looks at
         self.results.append(result)
         _show(result)
         if not result.passed:

@@ -121,6 +121,10 @@ EN = {
     "feedback.your_answer": "Your answer",
     "feedback.check_cell": "Check",
     "feedback.hidden_code": "The code of this check is hidden. Its result is shown below.",
+    "screenshot.size": "The page at {width} × {height} pixels, as the check saw it.",
+    "screenshot.marked": "The red frame marks {selector}, what this check looked at.",
+    "screenshot.missing": "Nothing on the page matches {selector}, so nothing is marked in the picture.",
+    "screenshot.no_size": "{selector} is on the page but takes no space (hidden or empty), so it cannot be marked.",
 }
 
 CATALOGS = {"en": EN}
