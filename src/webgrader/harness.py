@@ -19,7 +19,7 @@ from pathlib import Path
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from . import pages, picture
+from . import pages, picture, steady
 from .browser import shared_browser
 from .checks import PageChecks
 from .magics import install_in_running_shell
@@ -54,8 +54,8 @@ _free: list = []  # futures of this submission's other tabs: fresh ones, or used
 _closing: set = set()  # tabs being closed in the background (page, then context)
 
 
-def _fingerprint(files: dict[str, str], entry: str, viewport) -> str:
-    digest = hashlib.sha256(repr((sorted(files.items()), entry, viewport)).encode())
+def _fingerprint(files: dict[str, str], entry: str, viewport, real_time: bool = False) -> str:
+    digest = hashlib.sha256(repr((sorted(files.items()), entry, viewport, real_time)).encode())
     return digest.hexdigest()
 
 
@@ -363,12 +363,15 @@ async def open_page(
     viewport: tuple[int, int] | None = None,
     asset_dir: str | Path | None = ".",
     limits: Limits | None = None,
+    real_time: bool = False,
 ) -> LearnerPage:
     """Load the learner's `entry` page afresh, from the fake origin, in this submission's context.
 
     `files` defaults to the page files stored by the `%%page` cells run so far.
     Raises CheckFailed (with a plain-language message) when the page is missing
     or does not finish loading in time.
+    The page's clock starts at the same instant and `Math.random` draws the same numbers at
+    every load (steady.py); `real_time=True` gives it the browser's own.
     """
     global _tab
     install_in_running_shell()
@@ -389,7 +392,7 @@ async def open_page(
         if size > MAX_PAGE_FILE_BYTES:
             fail(CheckResult(name, False, message=t("load.too_big", file=file_name, size=size / 2**20,
                                                     limit=MAX_PAGE_FILE_BYTES / 2**20), hint=t("load.too_big.hint")))
-    key = _fingerprint(files, entry, viewport)
+    key = _fingerprint(files, entry, viewport, real_time)
     if key in _hung_loads:
         crashed = _hung_loads[key] == t("load.crashed")
         fail(CheckResult(name, False, message=_hung_loads[key], hint=t("page.crashed.hint" if crashed else "load.timeout.hint")))
@@ -421,10 +424,12 @@ async def open_page(
     _tab.fingerprint = key
     learner_page = LearnerPage(_tab, entry, limits)
     try:
+        await learner_page._limited(steady.use_real_time(_tab, real_time), limits.load_timeout)
         await learner_page._limited(_load(_tab, f"{FAKE_ORIGIN}/{entry}", limits), limits.load_timeout)
         learner_page.last_change = _tab.loaded_at = time.monotonic()
         _tab.loaded, _tab.dirty = loading, False
-        _tab.ready_args = (files, asset_path, viewport, limits, entry, loading)
+        # Tabs readied ahead load with the fixed clock: a real-time page is never readied.
+        _tab.ready_args = None if real_time else (files, asset_path, viewport, limits, entry, loading)
     except (_PageHung, PlaywrightTimeout) as exc:
         crashed = _tab.crashed or _is_crash(exc)
         message = t("load.crashed") if crashed else t("load.timeout", seconds=limits.load_timeout)
@@ -559,6 +564,7 @@ async def _ready_tab(source, files, asset_path, viewport, limits: Limits, entry:
     Whatever goes wrong here is met again, and reported, when the page is loaded in the open."""
     tab = await source if source is not None else await _open_tab(viewport, limits)
     try:
+        await steady.use_real_time(tab, False)
         await tab.prepare(files, asset_path, viewport, limits)
         tab.fingerprint = loading[0]
         await asyncio.wait_for(_load(tab, f"{FAKE_ORIGIN}/{entry}", limits), limits.load_timeout)
