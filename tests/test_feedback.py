@@ -175,3 +175,26 @@ def test_an_unclosed_hidden_region_hides_the_rest_of_the_cell():
     kept, hid = without_hidden_tests("a = 1\n### BEGIN HIDDEN TESTS\nsecret()\n")
     assert (kept, hid) == ("a = 1", True)
     assert without_hidden_tests("a = 1\nb = 2") == ("a = 1\nb = 2", False)
+
+
+def test_webgrader_report_writes_a_progress_page_per_learner_with_scores_and_what_to_fix(graded_class, tmp_path):
+    from webgrader.report import write_reports
+
+    written = {p.stem: p for p in write_reports(graded_class.course.root, tmp_path)}
+    assert set(written) == {s.student for s in graded_class.submissions}
+    sub = next(s for s in graded_class.submissions if s.failed_checks and s.assignment == "click-counter")
+    markup = written[sub.student].read_text(encoding="utf-8")
+    text = _text(markup)
+    for (student, assignment), (score, top) in graded_class.scores.items():
+        if student == sub.student:
+            assert f"{assignment} · {score:g} of {top:g} points" in text
+    for grade_id in sub.failed_checks:
+        shown = "".join(o.get("data", {}).get("text/plain", "")
+                        for o in _autograded_cell(graded_class, sub.student, sub.assignment, grade_id).outputs
+                        if o.output_type == "display_data")
+        failed = [line[2:] for line in shown.splitlines() if line.startswith("✗ ")]
+        assert failed and all(name in text for name in failed), (grade_id, failed)
+        hints = [line for line in shown.splitlines() if line.startswith("Hint: ")]
+        assert all(hint.removeprefix("Hint: ") in text for hint in hints)
+    assert len(markup.encode()) < 60_000 and not EXTERNAL.findall(markup)
+    assert '<meta name="viewport"' in markup

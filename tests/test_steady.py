@@ -125,3 +125,12 @@ def test_the_sample_class_graded_five_times_gets_identical_scores_messages_and_s
     for i, other in enumerate(runs[1:], start=2):
         differ = [key for key in runs[0] if runs[0][key] != other[key]]
         assert not differ, f"run {i} differs from run 1 for {differ}"
+
+
+def test_without_the_dejavu_fonts_the_browser_keeps_the_machines_fonts_and_doctor_says_how_to_fix_it(monkeypatch, tmp_path):
+    from webgrader import steady
+
+    assert "FONTCONFIG_FILE" in steady.browser_environment() or steady.missing_fonts()
+    monkeypatch.setattr(steady, "FONTS_DIR", tmp_path)  # a machine without fonts-dejavu-core
+    assert "FONTCONFIG_FILE" not in steady.browser_environment()  # a config naming no font would draw no text
+    assert "apt-get install -y fonts-dejavu-core" in steady.fonts_line()

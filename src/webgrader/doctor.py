@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 
 from .browser import ENV_VAR, browser_version, find_browser, install_hint, is_headless_shell, running_as_root
+from .steady import fonts_line
 
 
 @dataclass
@@ -30,6 +31,7 @@ class DoctorReport:
             f"version     {self.version}",
             f"sandbox     {self.sandbox}",
             f"launches    {'yes' if self.launches else 'NO'}: {self.detail}",
+            f"fonts       {fonts_line()}",
         ]
         if not self.browser_path:
             lines.append(f"fix         {install_hint()}")

@@ -125,6 +125,11 @@ EN = {
     "screenshot.marked": "The red frame marks {selector}, what this check looked at.",
     "screenshot.missing": "Nothing on the page matches {selector}, so nothing is marked in the picture.",
     "screenshot.no_size": "{selector} is on the page but takes no space (hidden or empty), so it cannot be marked.",
+    "report.title": "Your progress, {student}",
+    "report.not_submitted": "not handed in yet",
+    "report.all_passed": "Every check passed. Well done!",
+    "report.to_fix": "What to fix next",
+    "report.feedback_link": "The whole feedback on {notebook}",
 }
 
 CATALOGS = {"en": EN}

@@ -81,8 +81,22 @@ def fontconfig_file() -> Path:
 
 
 def browser_environment() -> dict[str, str]:
-    """The environment of the grading browser: this process's, with the fonts fixed."""
+    """The environment of the grading browser: this process's, with the fonts fixed.
+
+    Without fonts-dejavu-core the browser keeps the machine's fonts (a fontconfig file naming
+    no font would draw no text at all); `webgrader doctor` says so, with the command to run."""
+    if missing_fonts():
+        return dict(os.environ)
     return {**os.environ, "FONTCONFIG_FILE": str(fontconfig_file())}
+
+
+def fonts_line() -> str:
+    """What `webgrader doctor` says about the fonts pages are drawn with."""
+    missing = missing_fonts()
+    if not missing:
+        return f"DejaVu only ({FONTS_PACKAGE}, {FONTS_DIR}): the same on every machine"
+    return (f"the machine's own: {', '.join(missing)} missing in {FONTS_DIR}, so pictures may differ between "
+            f"machines; install them with: apt-get install -y {FONTS_PACKAGE}")
 
 
 REAL_TIME_KEY = "webgrader.real-time"
