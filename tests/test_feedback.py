@@ -106,7 +106,7 @@ def test_page_cells_are_highlighted_in_their_own_language(graded_class):
     markup = _feedback(graded_class, "olena", "click-counter")
     html_cell = re.search(r'<h3>Your file index.html</h3>(.*?)</section>', markup, re.S).group(1)
     js_cell = re.search(r'<h3>Your file app.js</h3>(.*?)</section>', markup, re.S).group(1)
-    assert '<span class="nt">&lt;button</span>' in html_cell  # a tag, coloured as one
+    assert '<span class="p">&lt;</span><span class="nt">button</span>' in html_cell  # a tag, coloured as one
     assert 'class="err"' not in html_cell  # no red box on <!DOCTYPE html>
     assert '<span class="kd">const</span>' in js_cell or '<span class="kd">let</span>' in js_cell
 
