@@ -41,3 +41,11 @@ c.Execute.timeout = 30
 # webgrader's limits (seconds); see `webgrader config` for every option.
 c.WebGrader.load_timeout = 3.0
 c.WebGrader.check_timeout = 4.0
+
+# Learners' feedback pages: webgrader's own (small, for phones, nothing loaded from outside,
+# a summary naming every check, page files highlighted in their language) and never the
+# code of hidden tests, which nbgrader's HTML feedback shows (jupyter/nbgrader#917).
+from nbgrader.preprocessors import GetGrades  # noqa: E402
+
+c.GenerateFeedback.exporter_class = "webgrader.feedback.FeedbackExporter"
+c.GenerateFeedback.preprocessors = [GetGrades]

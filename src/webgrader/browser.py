@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .steady import browser_environment
+
 ENV_VAR = "WEBGRADER_CHROMIUM"
 # The headless shell first: it is Chromium without the desktop browser around it (Playwright's
 # own default for headless runs). Measured here, same version 156: a fresh page load 0.07 s
@@ -223,6 +225,7 @@ async def launch(playwright, *, timeout_s: float = 20.0, js_heap_mb: int = 512):
         # 50 new tabs, more than two cores can open within the load limit).
         ignore_default_args=["--disable-popup-blocking"],
         timeout=timeout_s * 1000,
+        env=browser_environment(),  # only the fonts the grader installs (steady.py)
     )
 
 

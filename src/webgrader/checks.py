@@ -261,6 +261,7 @@ class PageChecks:
         from .harness import _PageHung, _PageUnstable
 
         await self._note()
+        self.looked_at = None  # set by the probe's selector: the element framed in the picture
         try:
             value = await self._limited(self._poll(probe, ok))
         except _PageHung:

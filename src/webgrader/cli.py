@@ -51,6 +51,18 @@ def _autograde(args) -> int:
     return 0 if report.ok else 1
 
 
+def _report(args) -> int:
+    from .report import write_reports
+
+    written = write_reports(Path(args.course), Path(args.out) if args.out else None, args.student)
+    if not written:
+        print(f"webgrader report: no learner in the gradebook of {Path(args.course).resolve()} matches "
+              f"{args.student!r}; grade first (webgrader autograde ASSIGNMENT).", file=sys.stderr)
+        return 1
+    print(f"{len(written)} progress pages in {written[0].parent}")
+    return 0
+
+
 def _config(args) -> int:
     from .settings import WebGrader
 
@@ -79,6 +91,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--course", default=".", help="the course folder (default: here)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_autograde)
+    p = sub.add_parser("report", help="write a progress page per learner: every assignment, score and what to fix next")
+    p.add_argument("--course", default=".", help="the course folder (default: here)")
+    p.add_argument("--out", default=None, help="where the pages go (default: COURSE/reports)")
+    p.add_argument("--student", default="*", help="only learners whose id matches this glob (default: all)")
+    p.set_defaults(func=_report)
     p = sub.add_parser("config", help="list webgrader's options for nbgrader_config.py, with their help")
     p.set_defaults(func=_config)
     args = parser.parse_args(argv)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from .browser import (ENV_VAR, browser_version, find_browser, install_hint, is_headless_shell, network_isolation,
                       running_as_root)
+from .steady import fonts_line
 
 
 @dataclass
@@ -33,6 +34,7 @@ class DoctorReport:
             f"sandbox     {self.sandbox}",
             *([f"network     {self.network}"] if self.network else []),
             f"launches    {'yes' if self.launches else 'NO'}: {self.detail}",
+            f"fonts       {fonts_line()}",
         ]
         if not self.browser_path:
             lines.append(f"fix         {install_hint()}")

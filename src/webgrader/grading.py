@@ -24,7 +24,7 @@ from pathlib import Path
 
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from . import pages
+from . import pages, steady
 from .browser import SharedBrowser, shared_browser
 from .messages import t
 from .results import CheckFailed, CheckResult
@@ -50,8 +50,8 @@ def current(create: bool = True) -> "Grading | None":
     return implicit
 
 
-def _fingerprint(files: dict[str, str], entry: str, viewport) -> str:
-    digest = hashlib.sha256(repr((sorted(files.items()), entry, viewport)).encode())
+def _fingerprint(files: dict[str, str], entry: str, viewport, real_time: bool = False) -> str:
+    digest = hashlib.sha256(repr((sorted(files.items()), entry, viewport, real_time)).encode())
     return digest.hexdigest()
 
 
@@ -163,7 +163,7 @@ class Grading:
     # --- loading a page ---------------------------------------------------------------
     async def open_page(self, entry: str = "index.html", *, files: dict[str, str] | None = None,
                         viewport: tuple[int, int] | None = None, asset_dir: str | Path | None = ".",
-                        limits: Limits | None = None):
+                        limits: Limits | None = None, real_time: bool = False):
         """Load the learner's `entry` page afresh in one of this submission's tabs (see harness.open_page)."""
         from .harness import (FAKE_ORIGIN, MAX_PAGE_FILE_BYTES, LearnerPage, _is_crash, _load, _PageHung,
                               _PageUnstable, _show, _utf8)
@@ -193,7 +193,7 @@ class Grading:
             if size > MAX_PAGE_FILE_BYTES:
                 fail(CheckResult(name, False, message=t("load.too_big", file=file_name, size=size / 2**20,
                                                         limit=MAX_PAGE_FILE_BYTES / 2**20), hint=t("load.too_big.hint")))
-        key = _fingerprint(files, entry, viewport)
+        key = _fingerprint(files, entry, viewport, real_time)
         if key in self.hung_loads:  # these very files hung while loading in this submission before
             message, hint = self.hung_loads[key]
             fail(CheckResult(name, False, message=message, hint=hint))
@@ -227,10 +227,12 @@ class Grading:
         tab.fingerprint = key
         learner_page = LearnerPage(tab, entry, limits)
         try:
+            await learner_page._limited(steady.use_real_time(tab, real_time), limits.load_timeout)
             await learner_page._limited(_load(tab, f"{FAKE_ORIGIN}/{entry}", limits), limits.load_timeout, what="load")
             learner_page.last_change = tab.loaded_at = time.monotonic()
             tab.loaded, tab.dirty = loading, False
-            tab.ready_args = (files, asset_path, viewport, limits, entry, loading)
+            # Tabs readied ahead load with the fixed clock: a real-time page is never readied.
+            tab.ready_args = None if real_time else (files, asset_path, viewport, limits, entry, loading)
         except (_PageHung, PlaywrightTimeout) as exc:
             crashed = tab.crashed or _is_crash(exc)
             message, hint = learner_page.load_failure(crashed)
@@ -291,6 +293,7 @@ class Grading:
 
         tab = await source if source is not None else await self._open_tab(viewport, limits)
         try:
+            await steady.use_real_time(tab, False)
             await tab.prepare(files, asset_path, viewport, limits)
             tab.fingerprint = loading[0]
             await asyncio.wait_for(_load(tab, f"{FAKE_ORIGIN}/{entry}", limits), limits.load_timeout)

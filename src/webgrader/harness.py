@@ -16,7 +16,7 @@ from pathlib import Path
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from . import grading, pagetime
+from . import grading, pagetime, picture
 from .browser import shared_browser
 from .checks import PageChecks
 from .magics import install_in_running_shell
@@ -222,6 +222,7 @@ class LearnerPage(PageChecks):
         self.last_change = time.monotonic()  # failing checks keep looking until settle_time after this
         self.history: list = [tab.fingerprint]  # the files, then each action: what a hang is remembered by
         self.looked: pagetime.Looked | None = None  # what the grader saw of the last call that ran out of time
+        self.looked_at: str | None = None  # the selector the current check probes: framed in its picture
 
     @property
     def js_errors(self) -> list[str]:
@@ -312,6 +313,7 @@ class LearnerPage(PageChecks):
 
     async def evaluate_isolated(self, function: str, arg=None):
         """`function(arg)` in the checks' own JavaScript world (see `_Tab.evaluate_isolated`)."""
+        self.looked_at = picture.selector_of(arg) or self.looked_at
         return await self.tab.evaluate_isolated(function, arg)
 
     def load_failure(self, crashed: bool) -> tuple[str, str]:
@@ -361,18 +363,14 @@ class LearnerPage(PageChecks):
                 self.hung = True
         return not self.hung
 
-    async def screenshot(self) -> str | None:
+    async def screenshot(self) -> tuple[str, str] | None:
+        """(base64 JPEG, caption) of what the check saw, the element it looked at framed (picture.py)."""
         if self.hung:
             return None
         try:
-            # Straight from DevTools: a quarter faster than page.screenshot(), which first waits
-            # for fonts and hides the text caret, in round trips of its own (0.03 s against 0.04 s).
-            devtools = await self.tab.devtools()
-            shot = await asyncio.wait_for(devtools.send("Page.captureScreenshot", {
-                "format": "jpeg", "quality": 60, "optimizeForSpeed": True}), self.limits.screenshot_timeout)
+            return await picture.take(self.tab, self.looked_at, self.limits.screenshot_timeout)
         except Exception:
             return None
-        return shot["data"]  # already base64
 
     def problems(self) -> list[str]:
         """The JavaScript errors of the page, each with its file and line. Outside addresses the
@@ -384,7 +382,10 @@ class LearnerPage(PageChecks):
         """Keep and show the result; a failed check raises CheckFailed."""
         if not result.passed:
             result.js_errors = self.problems()
-            result.screenshot = await self.screenshot()
+            shot = await self.screenshot()
+            if shot:
+                result.screenshot, result.screenshot_caption = shot
+        self.looked_at = None  # the next check says what it looks at
         self.results.append(result)
         _show(result)
         if not result.passed:
@@ -438,6 +439,7 @@ async def open_page(
     viewport: tuple[int, int] | None = None,
     asset_dir: str | Path | None = ".",
     limits: Limits | None = None,
+    real_time: bool = False,
 ) -> LearnerPage:
     """Load the learner's `entry` page afresh, from the fake origin, in the current submission's
     tab (`grading.current()`: the innermost `async with Grading()`, else the kernel's own).
@@ -445,10 +447,12 @@ async def open_page(
     `files` defaults to the submission's page files (in a kernel: those stored by the `%%page`
     cells run so far). Raises CheckFailed (with a plain-language message) when the page is
     missing or does not finish loading in time.
+    The page's clock starts at the same instant and `Math.random` draws the same numbers at
+    every load (steady.py); `real_time=True` gives it the browser's own.
     """
     install_in_running_shell()
     return await grading.current().open_page(entry, files=files, viewport=viewport, asset_dir=asset_dir,
-                                             limits=limits)
+                                             limits=limits, real_time=real_time)
 
 
 async def _load(tab: "_Tab", url: str, limits: Limits) -> None:

@@ -207,6 +207,25 @@ EN = {
     "files_exist.expected": "every src, href and url() naming a file of your work, with the same capital letters",
     "files_exist.hint": "Compare each file name with the real one, letter by letter: capital letters count.",
     "problems.found": "{problems}",
+    # feedback branch: the feedback page a learner reads (feedback.py)
+    "feedback.title": "Feedback: {notebook}",
+    "feedback.total": "Your score: {score:g} of {points:g} points",
+    "feedback.late": "Late submission: {points:g} points taken off",
+    "feedback.summary": "Your checks",
+    "feedback.points": "{score:g} of {points:g} points",
+    "feedback.your_file": "Your file {file}",
+    "feedback.your_answer": "Your answer",
+    "feedback.check_cell": "Check",
+    "feedback.hidden_code": "The code of this check is hidden. Its result is shown below.",
+    "screenshot.size": "The page at {width} × {height} pixels, as the check saw it.",
+    "screenshot.marked": "The red frame marks {selector}, what this check looked at.",
+    "screenshot.missing": "Nothing on the page matches {selector}, so nothing is marked in the picture.",
+    "screenshot.no_size": "{selector} is on the page but takes no space (hidden or empty), so it cannot be marked.",
+    "report.title": "Your progress, {student}",
+    "report.not_submitted": "not handed in yet",
+    "report.all_passed": "Every check passed. Well done!",
+    "report.to_fix": "What to fix next",
+    "report.feedback_link": "The whole feedback on {notebook}",
 }
 
 CATALOGS = {"en": EN}

@@ -29,6 +29,7 @@ class CheckResult:
     js_errors: list[str] = field(default_factory=list)
     screenshot: str | None = None  # base64 JPEG of what the grader saw
     screenshot_note: str = ""  # why no screenshot is shown, when the cell's output budget left it out
+    screenshot_caption: str = ""  # the viewport, and what the red frame marks (picture.py)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -71,8 +72,10 @@ class CheckResult:
         if self.screenshot:
             rows.append(
                 f"<details open><summary>{esc(t('screenshot'))}</summary>"
-                f"<img alt='{esc(t('screenshot'))}' style='max-width:480px;border:1px solid #999' "
-                f"src='data:image/jpeg;base64,{self.screenshot}'></details>"
+                f"<img alt='{esc(t('screenshot'))}' style='max-width:100%;border:1px solid #999' "
+                f"src='data:image/jpeg;base64,{self.screenshot}'>"
+                + (f"<p style='margin:2px 0'><i>{esc(self.screenshot_caption)}</i></p>" if self.screenshot_caption else "")
+                + "</details>"
             )
         return (
             "<div class='webgrader-check' style='border-left:4px solid #c62828;padding:4px 8px'>"

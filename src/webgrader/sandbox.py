@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlsplit
 
 from . import pages
 from .settle import LEFTOVERS_TRACKER, QUIET_TRACKER
+from .steady import STEADY_PAGE
 
 FAKE_ORIGIN = "http://learner.webgrader.test"
 MAX_ASSET_BYTES = 20 * 1024 * 1024
@@ -218,4 +219,5 @@ async def new_context(browser, sandbox: Sandbox, viewport):
     await context.route_web_socket(re.compile(".*"), sandbox.handle_websocket)
     context.on("request", sandbox.note_request)
     await context.add_init_script(PAGE_GUARD + QUIET_TRACKER + LEFTOVERS_TRACKER)
+    await context.add_init_script(STEADY_PAGE)  # animations ended, clock and Math.random fixed (steady.py)
     return context
