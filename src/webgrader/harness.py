@@ -22,7 +22,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from . import pages
 from .browser import shared_browser
 from .checks import PageChecks
-from .magics import install_in_running_shell
+from .magics import install_in_running_shell, missing_page
 from .messages import t
 from .results import CheckFailed, CheckResult
 from .sandbox import FAKE_ORIGIN, MAX_PAGE_FILE_BYTES, Sandbox, _quietly, _utf8
@@ -382,7 +382,8 @@ async def open_page(
         raise CheckFailed(result)
 
     if entry not in files:
-        fail(CheckResult(name, False, message=t("load.missing", entry=entry), hint=t("load.missing.hint", entry=entry)))
+        message, hint = missing_page(entry)
+        fail(CheckResult(name, False, message=message, hint=hint))
     for file_name, text in sorted(files.items()):
         size = len(_utf8(text))
         if size > MAX_PAGE_FILE_BYTES:
