@@ -100,7 +100,7 @@ class Summary:
                 f"<li><b>{esc(r.name)}</b>" + (f": {esc(r.hint or r.message)}" if (r.hint or r.message) else "") + "</li>"
                 for r in self.failures)
             rows.append(f"<p style='margin:2px 0'>{esc(t('selfcheck.to_fix'))}</p><ul style='margin:2px 0'>{items}</ul>")
-        return (f"<div class='webgrader-self-check' style='border-left:4px solid {colour};padding:4px 8px'>"
+        return (f"<div class='webgrader-self-check' style='border-left:4px solid {colour};padding:4px 8px;overflow-wrap:anywhere'>"
                 f"{''.join(rows)}</div>")
 
 
