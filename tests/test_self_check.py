@@ -188,3 +188,31 @@ def test_a_page_cell_saved_after_it_ran_with_other_text_is_named_as_changed_and_
     run(nb, tmp_path, JPY_SESSION_NAME=str(tmp_path / "counter.ipynb"))
     check = next(c for c in nb.cells if c.source.startswith("page = await open_page("))
     assert "These page cells were changed and not run, so this check uses their old version: app.js." in texts(check)
+
+
+def test_the_summary_counts_in_plain_words():
+    from webgrader.results import CheckResult
+    from webgrader.selfcheck import SelfCheck
+
+    check = SelfCheck()
+    check.cells = {"a": None, "b": CheckResult("The title shows", False, hint="Write an <h1>.")}
+    text = repr(check.summary(checks=3, hidden=1))
+    assert text.startswith("Your self-check: 1 of 3 checks pass · 1 more check runs when your work is graded")
+    assert "1 check has not run yet: run all cells (Run > Run All Cells)." in text
+    assert "✗ The title shows: Write an <h1>." in text
+    assert "&lt;h1&gt;" in check.summary(checks=3, hidden=1)._repr_html_()
+    check.cells = {"a": None, "b": None}
+    assert repr(check.summary(checks=2, hidden=0)) == "Your self-check: 2 of 2 checks pass\nEvery check you can see passes."
+    assert "No check has run yet" in repr(SelfCheck().summary())
+
+
+def test_under_nbgrader_a_missing_page_keeps_its_message(monkeypatch, tmp_path):
+    from webgrader import magics, pages
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "index.html").write_text("<p>old</p>")
+    pages.clear()
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    assert magics.missing_page("index.html")[0] == "There is no file called index.html in your work."
+    monkeypatch.delenv("NBGRADER_EXECUTION")
+    assert magics.missing_page("index.html")[0].startswith("Run the cells that start with %%page first")
