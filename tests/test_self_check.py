@@ -205,14 +205,3 @@ def test_the_summary_counts_in_plain_words():
     assert repr(check.summary(checks=2, hidden=0)) == "Your self-check: 2 of 2 checks pass\nEvery check you can see passes."
     assert "No check has run yet" in repr(SelfCheck().summary())
 
-
-def test_under_nbgrader_a_missing_page_keeps_its_message(monkeypatch, tmp_path):
-    from webgrader import magics, pages
-
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "index.html").write_text("<p>old</p>")
-    pages.clear()
-    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    assert magics.missing_page("index.html")[0] == "There is no file called index.html in your work."
-    monkeypatch.delenv("NBGRADER_EXECUTION")
-    assert magics.missing_page("index.html")[0].startswith("Run the cells that start with %%page first")

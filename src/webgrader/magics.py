@@ -158,7 +158,8 @@ def missing_page(entry: str) -> tuple[str, str]:
     In a learner's kernel that is nearly always a restart (a hub culls idle servers): say what
     to run, rather than that the file does not exist while it is on disk.
     """
-    if not grading() and (not pages.current() or os.path.lexists(entry) or entry in saved_page_cells()):
+    in_kernel = _session() is not None
+    if in_kernel and not grading() and (not pages.current() or os.path.lexists(entry) or entry in saved_page_cells()):
         return t("restart.no_page", entry=entry), t("restart.no_page.hint")
     return t("load.missing", entry=entry), t("load.missing.hint", entry=entry)
 
