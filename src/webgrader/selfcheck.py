@@ -39,7 +39,7 @@ class SelfCheck:
         self._checked = True
 
     def cell_finished(self, result) -> None:
-        error = result.error_in_exec
+        error = getattr(result, "error_in_exec", None)
         failed = isinstance(error, CheckFailed)
         if failed and not grading():
             result.error_in_exec = None  # shown in full already; the next cells still run
