@@ -17,10 +17,12 @@ from nbgrader.preprocessors import (  # noqa: E402
     CheckCellMetadata, ClearHiddenTests, ClearMarkScheme, ClearOutput, ComputeChecksums,
     IncludeHeaderFooter, InstantiateTests, LockCells, SaveCells,
 )
-from webgrader.preprocessors import ClearPageSolutions  # noqa: E402
+from webgrader.preprocessors import ClearPageSolutions, SelfCheckCell  # noqa: E402
 
+# SelfCheckCell records how many checks are hidden (before ClearHiddenTests removes them) and
+# ends each released notebook with a read-only self-check summary cell.
 c.GenerateAssignment.preprocessors = [
-    IncludeHeaderFooter, InstantiateTests, LockCells, ClearPageSolutions, ClearOutput,
+    IncludeHeaderFooter, InstantiateTests, SelfCheckCell, LockCells, ClearPageSolutions, ClearOutput,
     CheckCellMetadata, ComputeChecksums, SaveCells, ClearHiddenTests, ClearMarkScheme,
     ComputeChecksums, CheckCellMetadata,
 ]
@@ -34,6 +36,11 @@ from webgrader.preprocessors import IgnoreLearnerPython  # noqa: E402
 c.Autograde.sanitize_preprocessors = [
     ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, IgnoreLearnerPython, CheckCellMetadata,
 ]
+# Validate (command and JupyterLab button) in the learner's words: each failing check's expected,
+# found and hint, and how many hidden checks run when the work is graded.
+from webgrader.validation import speak_plainly  # noqa: E402
+
+speak_plainly()
 
 # nbgrader stops a cell after this many seconds; webgrader's own limits stay well below.
 c.Execute.timeout = 30

@@ -39,7 +39,7 @@ def test_a_page_solution_cell_without_markers_keeps_its_page_line():
 
 def test_page_magic_stores_the_file_writes_it_and_shows_a_preview(tmp_path, monkeypatch):
     shown = []
-    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    monkeypatch.setattr("IPython.display.display", lambda obj, **kw: shown.append(obj))
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     pages.clear()
@@ -54,7 +54,7 @@ def test_page_magic_stores_the_file_writes_it_and_shows_a_preview(tmp_path, monk
 
 def test_page_magic_writes_nothing_and_shows_nothing_while_nbgrader_grades(tmp_path, monkeypatch):
     shown = []
-    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    monkeypatch.setattr("IPython.display.display", lambda obj, **kw: shown.append(obj))
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     pages.clear()
@@ -63,12 +63,80 @@ def test_page_magic_writes_nothing_and_shows_nothing_while_nbgrader_grades(tmp_p
     assert not shown and not os.listdir(tmp_path)
 
 
-def test_preview_inlines_scripts_and_images(tmp_path):
+def test_preview_inlines_the_page_cells_scripts_but_only_references_images(tmp_path):
     (tmp_path / "photo.png").write_bytes(b"\x89PNG fake")
     files = {"index.html": '<img src="photo.png" alt="me"><script src="app.js"></script>', "app.js": "let a = '</script>';"}
     doc = magics.preview_document("index.html", files, tmp_path)
-    assert 'src="data:image/png;base64,' in doc
+    assert '<img src="photo.png" alt="me">' in doc and "base64" not in doc
     assert "let a = '<\\/script>';" in doc
+
+
+def run_page_cell(monkeypatch, folder, name, text):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, **kw: shown.append(obj))
+    monkeypatch.chdir(folder)
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    pages.clear()
+    magics.page_magic(name, text)
+    return "\n".join(str(getattr(obj, "data", obj)) for obj in shown)
+
+
+def test_the_preview_never_copies_a_file_from_disk_into_the_notebook(tmp_path, monkeypatch):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "x.png").write_bytes(b"SECRET-OF-ANOTHER-LEARNER")
+    notebook = tmp_path / "learners" / "olena"
+    notebook.mkdir(parents=True)
+    (notebook / "photo.png").write_bytes(b"OWN-PHOTO-BYTES")
+    output = run_page_cell(monkeypatch, notebook, "p.html",
+                           '<img src="/etc/hostname"><img src="../../other/x.png"><img src="photo.png">')
+    hostname = open("/etc/hostname").read().strip()
+    assert "base64" not in output
+    assert "SECRET" not in output and "OWN-PHOTO" not in output and (not hostname or hostname not in output)
+    assert "/etc/hostname" in output and "../../other/x.png" in output  # references stay references
+
+
+def test_page_magic_refuses_to_write_through_a_link_to_a_file_elsewhere(tmp_path, monkeypatch):
+    outside = tmp_path / "outside.html"
+    outside.write_text("the instructor's own file")
+    notebook = tmp_path / "nb"
+    notebook.mkdir()
+    (notebook / "index.html").symlink_to(outside)
+    output = run_page_cell(monkeypatch, notebook, "index.html", "<h1>learner page</h1>")
+    assert outside.read_text() == "the instructor's own file"
+    assert (notebook / "index.html").is_symlink()
+    assert "index.html was not saved as a file: index.html is a link to" in output
+    assert pages.current() == {"index.html": "<h1>learner page</h1>"}  # the checks still use the cell
+    assert sorted(os.listdir(notebook)) == ["index.html"]  # no temporary file left
+
+
+def test_page_magic_refuses_to_write_into_a_linked_folder(tmp_path, monkeypatch):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    notebook = tmp_path / "nb"
+    notebook.mkdir()
+    (notebook / "css").symlink_to(elsewhere, target_is_directory=True)
+    output = run_page_cell(monkeypatch, notebook, "css/site.css", "h1 { color: red }")
+    assert os.listdir(elsewhere) == []
+    assert "css/site.css was not saved as a file: css is a link to" in output
+
+
+def test_page_magic_refuses_a_dangling_link_and_creates_nothing_where_it_points(tmp_path, monkeypatch):
+    notebook = tmp_path / "nb"
+    notebook.mkdir()
+    target = tmp_path / "made-by-the-link.html"
+    (notebook / "index.html").symlink_to(target)
+    run_page_cell(monkeypatch, notebook, "index.html", "<h1>x</h1>")
+    assert not target.exists()
+
+
+def test_page_magic_replaces_a_real_file_whole_and_makes_its_folders(tmp_path, monkeypatch):
+    (tmp_path / "index.html").write_text("old " * 1000)
+    output = run_page_cell(monkeypatch, tmp_path, "index.html", "<h1>new</h1>")
+    assert (tmp_path / "index.html").read_text() == "<h1>new</h1>" and "not saved" not in output
+    run_page_cell(monkeypatch, tmp_path, "css/site.css", "p { margin: 0 }")
+    assert (tmp_path / "css" / "site.css").read_text() == "p { margin: 0 }"
+    assert sorted(os.listdir(tmp_path)) == ["css", "index.html"]
 
 
 @pytest.mark.parametrize("bad", ["../secret.html", "/", "a/../../b.css"])

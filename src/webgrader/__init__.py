@@ -5,8 +5,9 @@ and in test cells:  page = await open_page("index.html"); await page.expect_text
 """
 from .harness import open_page
 from .results import CheckFailed, CheckResult
+from .selfcheck import self_check
 
-__all__ = ["open_page", "CheckResult", "CheckFailed", "load_ipython_extension"]
+__all__ = ["open_page", "CheckResult", "CheckFailed", "self_check", "load_ipython_extension"]
 __version__ = "0.1.0"
 
 

@@ -185,9 +185,13 @@ class Grading:
             raise CheckFailed(result)
 
         if entry not in files:
-            missing = (t("load.missing.refused", entry=entry, refused=" ".join(refused)) if refused
-                       else t("load.missing", entry=entry))
-            fail(CheckResult(name, False, message=missing, hint=t("load.missing.hint", entry=entry)))
+            from .magics import missing_page
+
+            if refused:
+                message, hint = t("load.missing.refused", entry=entry, refused=" ".join(refused)), t("load.missing.hint", entry=entry)
+            else:
+                message, hint = missing_page(entry)  # in a restarted kernel: what to run
+            fail(CheckResult(name, False, message=message, hint=hint))
         for file_name, text in sorted(files.items()):
             size = len(_utf8(text))
             if size > MAX_PAGE_FILE_BYTES:

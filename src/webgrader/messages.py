@@ -226,6 +226,25 @@ EN = {
     "report.all_passed": "Every check passed. Well done!",
     "report.to_fix": "What to fix next",
     "report.feedback_link": "The whole feedback on {notebook}",
+    # notebook branch: the learner's own kernel (self-check summary, Validate, restarts, page files on disk)
+    "selfcheck.title": "Your self-check",
+    "selfcheck.count": "{passed} of {total} checks pass",
+    "selfcheck.hidden.one": "1 more check runs when your work is graded",
+    "selfcheck.hidden.many": "{n} more checks run when your work is graded",
+    "selfcheck.not_run.one": "1 check has not run yet: run all cells (Run > Run All Cells).",
+    "selfcheck.not_run.many": "{n} checks have not run yet: run all cells (Run > Run All Cells).",
+    "selfcheck.none": "No check has run yet: run all cells (Run > Run All Cells).",
+    "selfcheck.all_pass": "Every check you can see passes.",
+    "selfcheck.to_fix": "Not yet:",
+    "validate.passed": "Success! Every check you can see passes.",
+    "validate.failed.one": "1 check does not pass yet. If you submit your work as it is, you will not get full points.",
+    "validate.failed.many": "{n} checks do not pass yet. If you submit your work as it is, you will not get full points.",
+    "restart.no_page": "Run the cells that start with %%page first: this kernel has not run {entry}'s cell since it started.",
+    "restart.no_page.hint": "After a restart the kernel knows none of your page cells: use Run > Run All Cells, or run each %%page cell, then this check.",
+    "restart.stale": "These page cells were changed and not run, so this check uses their old version: {cells}. Run them, then check again.",
+    "write.link": "{name} was not saved as a file: {path} is a link to {target}, and webgrader writes only real files inside your notebook's folder. Delete or rename the link, then run this cell again. Your checks still use this cell.",
+    "write.not_a_folder": "{name} was not saved as a file: {path} is not a folder. Rename it, then run this cell again. Your checks still use this cell.",
+    "write.failed": "{name} was not saved as a file ({error}). Your checks still use this cell.",
 }
 
 CATALOGS = {"en": EN}
