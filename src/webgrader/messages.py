@@ -111,6 +111,8 @@ EN = {
     "submission.metadata": "{notebook}: grading metadata (points, grade or locked flags, cell type) changed by the learner: {cells}; reset from source/",
     "submission.unknown": "{notebook}: cells with grade ids that source/ does not have: {cells}; graded as the learner's own cells, worth no points",
     "submission.duplicate": "{notebook}: cells that appear more than once: {cells}; only the last copy counts, as in nbgrader",
+    # labext: the page preview where webgrader's JupyterLab extension is not there to show it
+    "preview.fallback": "Preview of {entry} (page files: {files}). Open this notebook in JupyterLab with webgrader installed to see the page.",
 }
 
 CATALOGS = {"en": EN}
