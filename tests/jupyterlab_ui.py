@@ -125,7 +125,8 @@ class JupyterLab:
     def open(self, browser, path: str, width: int = 1280, height: int = 900):
         """A new tab with the notebook at `path` open, its kernel idle."""
         page = browser.new_page(viewport={"width": width, "height": height})
-        page.goto(f"{self.url}/lab/tree/{path}?token={self.token}")
+        # reset: only this notebook open, not the ones earlier tests left in the workspace
+        page.goto(f"{self.url}/lab/tree/{path}?reset&token={self.token}")
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
         wait_idle(page)
         return page
@@ -139,7 +140,11 @@ def wait_idle(page, timeout: float = 60_000) -> None:
 
 
 def cell(page, index: int):
-    return page.locator(".jp-Notebook .jp-Cell").nth(index)
+    """Cell `index` of the notebook on screen, scrolled into view (JupyterLab renders only
+    the cells near the view)."""
+    page.evaluate("async i => { const nb = window.jupyterapp.shell.currentWidget.content;"
+                  " await nb.scrollToItem(i, 'center'); }", index)
+    return page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell").nth(index)
 
 
 def run_cell(page, index: int) -> None:

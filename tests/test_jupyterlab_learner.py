@@ -93,6 +93,137 @@ def test_endless_loop_in_app_js_is_stopped_and_jupyterlab_keeps_answering(lab, c
     cell(page, APP).scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "loop-1280.png"))
     page.set_viewport_size({"width": 390, "height": 844})
+    # On a phone-sized window the file browser would fill the screen: fold it, as a learner would.
+    page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
     cell(page, APP).scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "loop-390.png"))
     page.close()
+
+
+def output_text(page, index: int) -> str:
+    return cell(page, index).locator(".jp-OutputArea").inner_text()
+
+
+def has_error_output(page, index: int) -> bool:
+    """An error (a traceback, or a failed check's short error line) in the cell's output."""
+    return cell(page, index).locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').count() > 0
+
+
+def test_page_cells_are_highlighted_in_their_own_language(lab, chromium):
+    path = exercise(lab.root, "colours")
+    page = lab.open(chromium, path)
+    index_editor = cell(page, INDEX).locator(".cm-content")
+    index_editor.locator(".tok-typeName").first.wait_for(timeout=10_000)
+    tags = index_editor.locator(".tok-typeName").all_inner_texts()  # HTML tag names (lezer: tagName, a typeName)
+    assert {"html", "head", "body", "button"} <= set(tags)
+    assert index_editor.locator(".tok-keyword").count() == 0  # no Python keywords in HTML
+    app_editor = cell(page, APP).locator(".cm-content")
+    assert app_editor.locator(".tok-comment").count() >= 3  # JavaScript's // comments
+    # The check cells stay Python.
+    assert "await" in cell(page, FIRST_CHECK).locator(".cm-content .tok-keyword").all_inner_texts()
+    # Changing the first line changes the language.
+    replace_source(page, APP, "%%page style.css\nbody { color: red; }")
+    cell(page, APP).locator(".cm-content .tok-propertyName").first.wait_for(timeout=5000)
+    replace_source(page, APP, "x = 1\nfor i in range(3): pass")
+    cell(page, APP).locator(".cm-content .tok-keyword").first.wait_for(timeout=5000)
+    page.close()
+
+
+def test_a_check_sees_the_page_cells_as_they_are_on_screen_also_after_a_kernel_restart(lab, chromium):
+    path = exercise(lab.root, "fresh", pages={"index.html": INDEX_WITH_SCRIPT})
+    opened = time.monotonic()
+    page = lab.open(chromium, path)
+    # The learner runs the first check straight away: setup and page cells run first.
+    run_cell(page, FIRST_CHECK)
+    wait_ran(page, FIRST_CHECK)
+    first_check = time.monotonic() - opened
+    print(f"time to first check after opening the notebook: {first_check:.1f} s")
+    assert has_error_output(page, FIRST_CHECK)  # app.js is still the starter: the check fails
+    assert not has_error_output(page, SETUP)
+    # Edited, not run: the check runs the edit first, and passes.
+    replace_source(page, APP, "%%page app.js\n" + SOLUTION_JS)
+    run_cell(page, FIRST_CHECK)
+    wait_ran(page, FIRST_CHECK)
+    assert not has_error_output(page, FIRST_CHECK), output_text(page, FIRST_CHECK)
+    assert "One click on “Add one” shows 1" in output_text(page, FIRST_CHECK)
+    # A restarted kernel (as a hub's culler does) knows nothing: the check still works.
+    page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.restartKernel()")
+    wait_idle(page)
+    run_cell(page, FIRST_CHECK)
+    wait_ran(page, FIRST_CHECK)
+    assert not has_error_output(page, FIRST_CHECK), output_text(page, FIRST_CHECK)
+    assert "NameError" not in output_text(page, FIRST_CHECK)
+    page.close()
+
+
+def test_the_preview_follows_the_graders_rules_and_says_what_it_refused(lab, chromium):
+    index = INDEX_WITH_SCRIPT.replace(
+        "<h1>Click counter</h1>",
+        '<h1>Click counter</h1>\n  <img id="me" src="photo.png" alt="me"> <img src="Logo.png" alt="logo">'
+        '\n  <img src="https://example.com/cat.png" alt="cat"> <img src="../secret.png" alt="x">')
+    path = exercise(lab.root, "rules", pages={"index.html": index, "app.js": "// my script\nnoSuchFunction();"},
+                    files={"photo.png": png(8, 8), "logo.png": png(4, 4)})
+    page = lab.open(chromium, path)
+    for index_ in (SETUP, INDEX, APP):
+        run_cell(page, index_)
+        wait_ran(page, index_)
+    problems = cell(page, APP).locator(".jp-webgrader-preview-problems")
+    problems.locator("li", has_text="JavaScript error").wait_for(timeout=10_000)
+    text = problems.inner_text()
+    assert "There is no Logo.png; did you mean logo.png?" in text
+    assert "https://example.com/cat.png" in text
+    assert "../secret.png is outside your exercise folder" in text
+    assert "JavaScript error in app.js on line 2: Uncaught ReferenceError: noSuchFunction is not defined" in text
+    frame = cell(page, APP).frame_locator("iframe.jp-webgrader-preview-frame")
+    assert frame.locator("#me").evaluate("img => img.complete && img.naturalWidth") == 8
+    assert frame.locator("#me").evaluate("img => img.src").startswith("blob:")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    cell(page, APP).scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "rules-1280.png"))
+    page.set_viewport_size({"width": 390, "height": 844})
+    # On a phone-sized window the file browser would fill the screen: fold it, as a learner would.
+    page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
+    cell(page, APP).scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "rules-390.png"))
+    page.close()
+
+
+def test_the_notebook_does_not_grow_when_a_page_with_a_3_mb_photo_is_previewed_ten_times(lab, chromium):
+    photo = png(1000, 1000)
+    assert len(photo) > 3_000_000
+    index = INDEX_WITH_SCRIPT.replace("<h1>Click counter</h1>", '<h1>Click counter</h1>\n  <img id="me" src="photo.png" alt="me">')
+    path = exercise(lab.root, "photo", pages={"index.html": index}, files={"photo.png": photo})
+    page = lab.open(chromium, path)
+    run_cell(page, SETUP)
+    wait_ran(page, SETUP)
+    sizes = []
+    for _ in range(10):
+        run_cell(page, INDEX)
+        wait_ran(page, INDEX)
+        save(page)
+        sizes.append((lab.root / path).stat().st_size)
+    frame = cell(page, INDEX).frame_locator("iframe.jp-webgrader-preview-frame")
+    assert frame.locator("#me").evaluate("img => img.complete && img.naturalWidth") == 1000
+    # Only the execution count changes (9 -> 10 is one byte more); no picture is stored.
+    assert max(sizes) - min(sizes) < 16, sizes
+    assert sizes[-1] < 100_000, sizes
+    page.close()
+
+
+def test_a_learners_jupyterlab_shows_no_instructor_tools(tmp_path, chromium):
+    exercise(tmp_path, "cc")
+    for learner in (True, False):
+        with JupyterLab(tmp_path, learner=learner) as lab:
+            page = chromium.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(f"{lab.url}/lab?token={lab.token}")
+            page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click(timeout=60_000)
+            items = page.locator(".lm-Menu .lm-Menu-itemLabel").all_inner_texts()
+            sidebar = page.locator(".jp-SideBar .lm-TabBar-tabLabel").all_inner_texts()
+            if learner:
+                assert "Assignment List" in items and "Formgrader" not in items, items
+                assert "Create Assignment" not in sidebar
+                assert lab.get("/formgrader") == 404
+            else:  # the same test, for an instructor: the tools are there
+                assert "Formgrader" in items, items
+                assert "Create Assignment" in sidebar
+            page.close()
