@@ -139,6 +139,8 @@ def test_a_check_sees_the_page_cells_as_they_are_on_screen_also_after_a_kernel_r
     first_check = time.monotonic() - opened
     print(f"time to first check after opening the notebook: {first_check:.1f} s")
     assert has_error_output(page, FIRST_CHECK)  # app.js is still the starter: the check fails
+    page.get_by_text("Before this check, webgrader ran the cells you changed or had not run yet: "
+                     "the first cell (%load_ext webgrader), index.html, app.js.").first.wait_for(timeout=5000)
     assert not has_error_output(page, SETUP)
     # Edited, not run: the check runs the edit first, and passes.
     replace_source(page, APP, "%%page app.js\n" + SOLUTION_JS)

@@ -7,10 +7,12 @@
  * sent; CodeCell.execute sends its request at once, so cells run from the handler reach the
  * kernel first and run before the check, in notebook order.
  */
+import { Notification } from '@jupyterlab/apputils';
 import { CodeCell } from '@jupyterlab/cells';
 import { INotebookTracker, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
 
 import { isCheckCell, isSetupCell, pageName } from './pagecells';
+import { text } from './texts';
 
 /** Per notebook: cell id -> the source it last ran with, in the current kernel. */
 const ranWith = new WeakMap<NotebookPanel, Map<string, string>>();
@@ -44,6 +46,7 @@ export function runPagesBeforeChecks(tracker: INotebookTracker): void {
     if (!isCheckCell(source)) {
       return;
     }
+    const ran: string[] = [];
     for (const other of notebook.widgets) {
       if (other === cell || other.model.type !== 'code') {
         continue;
@@ -52,8 +55,12 @@ export function runPagesBeforeChecks(tracker: INotebookTracker): void {
       const needed = pageName(otherSource) !== null || isSetupCell(otherSource);
       if (needed && map.get(other.model.id) !== otherSource) {
         map.set(other.model.id, otherSource);
+        ran.push(pageName(otherSource) ?? text('fresh.setup'));
         void CodeCell.execute(other as CodeCell, panel.sessionContext, { deletedCells: [] }).catch(() => undefined);
       }
+    }
+    if (ran.length) {
+      Notification.info(text('fresh.ran', { cells: ran.join(', ') }), { autoClose: 6000 });
     }
   });
 }

@@ -32,8 +32,8 @@ export const EN = {
     'Your script loaded {name} while the page ran. The preview shows only files named in the HTML or CSS; the grader serves it if it exists.',
   'ref.eval':
     'Your page runs code from a string (eval, new Function or setTimeout with a string); the preview does not run such code. Pass a function instead.',
-  'fresh.ran':
-    'Before this check, webgrader ran the cells you changed or had not run yet: {cells}.'
+  'fresh.ran': 'Before this check, webgrader ran the cells you changed or had not run yet: {cells}.',
+  'fresh.setup': 'the first cell (%load_ext webgrader)'
 };
 
 export type TextKey = keyof typeof EN;
