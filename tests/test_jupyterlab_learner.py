@@ -162,7 +162,8 @@ def test_the_preview_follows_the_graders_rules_and_says_what_it_refused(lab, chr
     index = INDEX_WITH_SCRIPT.replace(
         "<h1>Click counter</h1>",
         '<h1>Click counter</h1>\n  <img id="me" src="photo.png" alt="me"> <img src="Logo.png" alt="logo">'
-        '\n  <img src="https://example.com/cat.png" alt="cat"> <img src="../secret.png" alt="x">')
+        '\n  <img src="https://example.com/cat.png" alt="cat"> <img src="../secret.png" alt="x">'
+        '\n  <script>\n    const greeting = "hej";\n    greting.length;\n  </script>')
     path = exercise(lab.root, "rules", pages={"index.html": index, "app.js": "// my script\nnoSuchFunction();"},
                     files={"photo.png": png(8, 8), "logo.png": png(4, 4)})
     page = lab.open(chromium, path)
@@ -170,12 +171,15 @@ def test_the_preview_follows_the_graders_rules_and_says_what_it_refused(lab, chr
         run_cell(page, index_)
         wait_ran(page, index_)
     problems = cell(page, APP).locator(".jp-webgrader-preview-problems")
-    problems.locator("li", has_text="JavaScript error").wait_for(timeout=10_000)
+    problems.locator("li", has_text="JavaScript error in app.js").wait_for(timeout=10_000)
     text = problems.inner_text()
     assert "There is no Logo.png; did you mean logo.png?" in text
     assert "https://example.com/cat.png" in text
     assert "../secret.png is outside your exercise folder" in text
     assert "JavaScript error in app.js on line 2: Uncaught ReferenceError: noSuchFunction is not defined" in text
+    # An inline script's error names the line of index.html (line 1 is the line after %%page).
+    line = index.split("\n").index("    greting.length;") + 1
+    assert f"JavaScript error in index.html on line {line}: Uncaught ReferenceError: greting is not defined" in text
     frame = cell(page, APP).frame_locator("iframe.jp-webgrader-preview-frame")
     assert frame.locator("#me").evaluate("img => img.complete && img.naturalWidth") == 8
     assert frame.locator("#me").evaluate("img => img.src").startswith("blob:")

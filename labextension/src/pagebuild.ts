@@ -3,8 +3,9 @@
  * page files only from the page cells (same case-sensitive names), images and other files
  * from the notebook's folder, nothing from other servers, every loop guarded.
  *
- * The HTML is rewritten in place (never re-serialised), without adding or removing line
- * breaks, so that an inline script's line in the frame is its line in the learner's file.
+ * The HTML is rewritten in place (never re-serialised) and keeps its line breaks. Every
+ * script, inline ones too, runs as a blob: file made in the frame, so that an error names
+ * the learner's file and line.
  */
 import { guardLoops } from './loopguard';
 import { text } from './texts';
@@ -30,8 +31,9 @@ export interface AssetFolder {
 /** One file the frame turns into a blob: URL of its own (only the frame can load those). */
 export interface FrameAsset extends Asset {
   token: string;
-  /** For scripts: the learner's file name, to name it in errors. */
+  /** For scripts: the learner's file name, to name it in errors, and the line it starts after. */
   file?: string;
+  line?: number;
 }
 
 export interface BuiltPage {
@@ -54,10 +56,11 @@ var now=performance.now.bind(performance),blobs=__WG_BLOBS__,entry=__WG_ENTRY__;
 var loop=function(file,line){if(!loop.stopped){loop.stopped=true;post({wg:'loop',file:file,line:line});}throw new Error('webgrader: loop stopped');};
 loop.now=now;loop.stopped=false;
 Object.defineProperty(window,'__wgLoop',{value:loop,writable:false,configurable:false});
-var where=function(url){return url&&blobs[url]?blobs[url]:(!url||url.indexOf('about:')===0||url===location.href?entry:url);};
-addEventListener('error',function(e){if(loop.stopped&&String(e.message).indexOf('webgrader: loop stopped')>=0)return;if(e.target&&e.target!==window)return;post({wg:'error',file:where(e.filename),line:e.lineno||0,message:String(e.message)});},true);
+var where=function(url,line){var b=url&&blobs[url];return b?{file:b.file,line:line+b.line}:{file:entry,line:line};};
+addEventListener('error',function(e){if(loop.stopped&&String(e.message).indexOf('webgrader: loop stopped')>=0)return;if(e.target&&e.target!==window)return;var w=where(e.filename,e.lineno||0);post({wg:'error',file:w.file,line:w.line,message:String(e.message)});},true);
 addEventListener('unhandledrejection',function(e){var r=e.reason;post({wg:'error',file:'',line:0,message:String(r&&r.message||r)});});
 document.addEventListener('securitypolicyviolation',function(e){post({wg:'refused',url:String(e.blockedURI||''),directive:String(e.effectiveDirective||'')});});
+document.addEventListener('click',function(e){var a=e.target&&e.target.closest?e.target.closest('a[href]'):null;if(!a||e.defaultPrevented)return;var h=a.getAttribute('href')||'';if(h.charAt(0)==='#'||/^javascript:/i.test(h))return;e.preventDefault();post({wg:'link',href:h.slice(0,300)});});
 var size=function(){post({wg:'height',height:document.documentElement.offsetHeight});};
 addEventListener('load',size);if(window.ResizeObserver){new ResizeObserver(size).observe(document.documentElement);}
 })();`;
@@ -65,7 +68,7 @@ addEventListener('load',size);if(window.ResizeObserver){new ResizeObserver(size)
 /** The frame's first document: waits for the page, makes the blob: URLs, writes the page. */
 export const LOADER = `<!DOCTYPE html><meta http-equiv="Content-Security-Policy" content="${CSP}"><script>
 addEventListener('message',function(e){if(e.source!==parent)return;var d=e.data,html=d.html,blobs={};
-d.assets.forEach(function(a){var u=URL.createObjectURL(new Blob([a.bytes],{type:a.type}));html=html.split(a.token).join(u);if(a.file)blobs[u]=a.file;});
+d.assets.forEach(function(a){var u=URL.createObjectURL(new Blob([a.bytes],{type:a.type}));html=html.split(a.token).join(u);if(a.file)blobs[u]={file:a.file,line:a.line||0};});
 html=html.split('__WG_BLOBS__').join(JSON.stringify(blobs).replace(/</g,'\\\\u003c'));
 document.open();document.write(html);document.close();},{once:true});
 parent.postMessage({wg:'ready'},'*');
@@ -343,6 +346,18 @@ export class PageBuilder {
       // Not run, but its lines kept, so that later lines keep their numbers.
       return `<script${newAttrs}>${body.replace(/[^\n]/g, '')}${end}`;
     }
-    return `<script${newAttrs}>${guarded.code.replace(/<\/script/gi, '<\\/script')}${end}`;
+    // Run as a script file of its own (a blob: made in the frame), which runs at the same
+    // moment as the inline script would: so its errors name the file and line.
+    const token = this.token();
+    this.assets.push({
+      token,
+      bytes: new TextEncoder().encode(guarded.code).buffer as ArrayBuffer,
+      type: 'text/javascript',
+      file,
+      line: bodyLine - 1
+    });
+    // defer and async mean nothing to an inline script, but would to a script file.
+    const inlineAttrs = newAttrs.replace(/\s(defer|async)(\s*=\s*("[^"]*"|'[^']*'|[^\s>]+))?(?=\s|$)/gi, '');
+    return `<script${inlineAttrs} src="${token}">${body.replace(/[^\n]/g, '')}${end}`;
   }
 }

@@ -82,6 +82,7 @@ export class PreviewRenderer extends Widget implements IRenderMime.IRenderer {
     this.frame.className = 'jp-webgrader-preview-frame';
     this.list = document.createElement('ul');
     this.list.className = 'jp-webgrader-preview-problems';
+    this.list.setAttribute('aria-label', text('preview.problems'));
     this.node.append(this.caption, this.frame, this.list);
     window.addEventListener('message', this.onMessage);
   }
@@ -161,6 +162,9 @@ export class PreviewRenderer extends Widget implements IRenderMime.IRenderer {
         }
         break;
       }
+      case 'link':
+        this.report(text('preview.link', { href: str(data.href) }));
+        break;
       case 'height': {
         const height = Math.min(Math.max(Number(data.height) || 0, 120), 900);
         this.frame.style.height = `${height + 4}px`;

@@ -5,9 +5,9 @@
 export const EN = {
   'preview.title': 'Preview of {entry}',
   'preview.saved': 'Saved {name}. Preview of {entry}:',
-  'preview.loading': 'Loading the preview…',
   'preview.problems': 'Problems in this preview',
-  'preview.none': 'The preview found no problems.',
+  'preview.link':
+    'The preview does not follow links to other pages (you clicked a link to {href}); the page stays where it is.',
   'loop.stopped':
     'The preview stopped your script: the loop in {file} on line {line} ran for more than a second.',
   'loop.hint':
