@@ -163,7 +163,9 @@ def test_the_preview_follows_the_graders_rules_and_says_what_it_refused(lab, chr
         "<h1>Click counter</h1>",
         '<h1>Click counter</h1>\n  <img id="me" src="photo.png" alt="me"> <img src="Logo.png" alt="logo">'
         '\n  <img src="https://example.com/cat.png" alt="cat"> <img src="../secret.png" alt="x">'
-        '\n  <script>\n    const greeting = "hej";\n    greting.length;\n  </script>')
+        '\n  <script>\n    const greeting = "hej";\n    greting.length;\n  </script>'
+        '\n  <form id="f"><button id="send">Send</button></form>'
+        )
     path = exercise(lab.root, "rules", pages={"index.html": index, "app.js": "// my script\nnoSuchFunction();"},
                     files={"photo.png": png(8, 8), "logo.png": png(4, 4)})
     page = lab.open(chromium, path)
@@ -183,6 +185,10 @@ def test_the_preview_follows_the_graders_rules_and_says_what_it_refused(lab, chr
     frame = cell(page, APP).frame_locator("iframe.jp-webgrader-preview-frame")
     assert frame.locator("#me").evaluate("img => img.complete && img.naturalWidth") == 8
     assert frame.locator("#me").evaluate("img => img.src").startswith("blob:")
+    # A form without an action loads its page again, as in a browser, and the preview says why.
+    frame.locator("#send").click()
+    problems.locator("li", has_text="Your page loaded again: a form was sent").wait_for(timeout=10_000)
+    frame.locator("#me").wait_for(timeout=10_000)
     SHOTS.mkdir(parents=True, exist_ok=True)
     cell(page, APP).scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "rules-1280.png"))

@@ -78,7 +78,8 @@ export class PreviewRenderer extends Widget implements IRenderMime.IRenderer {
     this.caption.className = 'jp-webgrader-preview-caption';
     this.frame = document.createElement('iframe');
     // Scripts run, with an origin of their own (no allow-same-origin): no access to JupyterLab.
-    this.frame.setAttribute('sandbox', 'allow-scripts');
+    // allow-forms so that submit listeners run; the CSP's form-action stops the navigation.
+    this.frame.setAttribute('sandbox', 'allow-scripts allow-forms');
     this.frame.className = 'jp-webgrader-preview-frame';
     this.list = document.createElement('ul');
     this.list.className = 'jp-webgrader-preview-problems';
@@ -93,6 +94,7 @@ export class PreviewRenderer extends Widget implements IRenderMime.IRenderer {
   }
 
   private pending: Promise<{ html: string; assets: any[] }> | null = null;
+  private loads = 0;
 
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
     const data = model.data[MIME_TYPE] as unknown as PreviewData;
@@ -108,6 +110,7 @@ export class PreviewRenderer extends Widget implements IRenderMime.IRenderer {
       built.problems.forEach(problem => this.report(problem));
       return built;
     });
+    this.loads = 0;
     this.frame.srcdoc = LOADER;
     await this.pending;
   }
@@ -133,6 +136,11 @@ export class PreviewRenderer extends Widget implements IRenderMime.IRenderer {
         if (!this.pending) {
           return;
         }
+        if (this.loads++ > 0) {
+          // A form without an action was sent, or the page reloaded itself: as in a browser,
+          // the page loads again.
+          this.report(text('preview.reloaded'));
+        }
         const built = await this.pending;
         const buffers = built.assets.map((asset: any) => asset.bytes.slice(0));
         const assets = built.assets.map((asset: any, i: number) => ({ ...asset, bytes: buffers[i] }));
@@ -153,9 +161,12 @@ export class PreviewRenderer extends Widget implements IRenderMime.IRenderer {
         break;
       case 'refused': {
         const url = str(data.url);
-        if (url === 'eval') {
+        const directive = str(data.directive);
+        if (directive === 'form-action') {
+          this.report(text('preview.form'));
+        } else if (url === 'eval') {
           this.report(text('ref.eval'));
-        } else if (url.startsWith(location.origin)) {
+        } else if (url.startsWith(location.origin) && /^(img|media|font|style|script|connect)-src/.test(directive)) {
           this.report(text('ref.dynamic', { name: decodeURIComponent(url.split('/').pop() || url) }));
         } else if (url && url !== 'inline') {
           this.report(text('ref.refused', { url }));

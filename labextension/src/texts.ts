@@ -6,6 +6,10 @@ export const EN = {
   'preview.title': 'Preview of {entry}',
   'preview.saved': 'Saved {name}. Preview of {entry}:',
   'preview.problems': 'Problems in this preview',
+  'preview.form':
+    'Your form was sent to another page; the preview stays on this one. To handle the form in JavaScript, call event.preventDefault() in its submit listener.',
+  'preview.reloaded':
+    'Your page loaded again: a form was sent (a form without an action loads its page again), or the page reloaded itself. To handle a form in JavaScript, call event.preventDefault() in its submit listener.',
   'preview.link':
     'The preview does not follow links to other pages (you clicked a link to {href}); the page stays where it is.',
   'loop.stopped':
