@@ -3,7 +3,7 @@
 PYTHON ?= python3
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: setup demo test doctor release
+.PHONY: setup demo test doctor release labextension
 
 setup:
 	@PYTHON=$(PYTHON) bash scripts/setup.sh
@@ -21,3 +21,8 @@ doctor: setup
 # Regenerate release/ from source/ after editing an assignment.
 release: setup
 	for a in $$(ls source); do .venv/bin/nbgrader generate_assignment $$a --force || exit 1; done
+
+# Rebuild the JupyterLab extension (labextension/ -> src/webgrader/labextension/, committed)
+# after changing labextension/src. Needs node 20 and npm.
+labextension:
+	cd labextension && npm ci --no-audit --no-fund && npx tsc && rm -rf ../src/webgrader/labextension && jupyter labextension build .

@@ -71,3 +71,10 @@ if [ "${1:-}" = test ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1;
     exit 1
   fi
 fi
+
+# webgrader's JupyterLab extension (prebuilt in src/webgrader/labextension): an editable
+# install does not copy pyproject's data-files, so link it where JupyterLab looks.
+labext=.venv/share/jupyter/labextensions/webgrader-labextension
+if [ ! -e "$labext/package.json" ]; then
+  mkdir -p "$(dirname "$labext")" && rm -rf "$labext" && ln -s "$PWD/src/webgrader/labextension" "$labext"
+fi

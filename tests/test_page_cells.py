@@ -1,4 +1,5 @@
 """Page cells: solution stubs in the page's own language, storing files, the preview."""
+import json
 import os
 
 import nbformat
@@ -6,6 +7,7 @@ import pytest
 
 from webgrader import magics, pages
 from webgrader.preprocessors import ClearPageSolutions
+from webgrader.preview import MIME_TYPE, preview_bundle
 
 
 def solution_cell(source):
@@ -39,7 +41,7 @@ def test_a_page_solution_cell_without_markers_keeps_its_page_line():
 
 def test_page_magic_stores_the_file_writes_it_and_shows_a_preview(tmp_path, monkeypatch):
     shown = []
-    monkeypatch.setattr("IPython.display.display", lambda obj, **kw: shown.append(obj))
+    monkeypatch.setattr("IPython.display.display", lambda obj, **kw: shown.append((obj, kw)))
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     pages.clear()
@@ -47,9 +49,22 @@ def test_page_magic_stores_the_file_writes_it_and_shows_a_preview(tmp_path, monk
     magics.page_magic("index.html", '<link rel="stylesheet" href="style.css"><h1>Hej</h1>')
     assert pages.current() == {"style.css": "h1 { color: red }", "index.html": '<link rel="stylesheet" href="style.css"><h1>Hej</h1>'}
     assert (tmp_path / "index.html").read_text() == '<link rel="stylesheet" href="style.css"><h1>Hej</h1>'
-    preview = shown[-1].data
-    assert 'sandbox="allow-scripts' in preview and "allow-same-origin" not in preview
-    assert "color: red" in preview  # the linked stylesheet is inlined into the preview
+    bundle, options = shown[-1]
+    assert options == {"raw": True}
+    # The page files as text, for webgrader's JupyterLab extension, which builds the preview.
+    assert bundle[MIME_TYPE] == {"version": 1, "entry": "index.html", "saved": "index.html",
+                                 "files": {"style.css": "h1 { color: red }",
+                                           "index.html": '<link rel="stylesheet" href="style.css"><h1>Hej</h1>'}}
+
+
+def test_the_preview_bundle_carries_no_picture_and_its_fallbacks_run_no_script(tmp_path):
+    files = {"index.html": '<img src="photo.png"><script src="app.js"></script>', "app.js": "alert(1)"}
+    (tmp_path / "photo.png").write_bytes(b"\x89PNG" + b"x" * 100_000)
+    bundle = preview_bundle("index.html", files, saved="app.js")
+    assert set(bundle) == {MIME_TYPE, "text/plain", "text/html"}
+    assert len(json.dumps(bundle)) < 2_000  # the picture is fetched by the preview, never stored
+    assert "<script" not in bundle["text/html"] and "<img" not in bundle["text/html"]
+    assert "index.html" in bundle["text/plain"] and "app.js" in bundle["text/plain"]
 
 
 def test_page_magic_writes_nothing_and_shows_nothing_while_nbgrader_grades(tmp_path, monkeypatch):

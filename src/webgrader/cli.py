@@ -70,6 +70,18 @@ def _config(args) -> int:
     return 0
 
 
+def _lab_setup(args) -> int:
+    from jupyter_core.paths import jupyter_config_dir
+
+    from .labsetup import write_lab_setup
+
+    folder = Path(args.config_dir) if args.config_dir else Path(jupyter_config_dir())
+    for path in write_lab_setup(folder, args.role):
+        print(f"wrote {path}")
+    print("Restart JupyterLab (or the learner's server on the hub) to apply it.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="webgrader", description="Grade web pages written in Jupyter notebooks.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -98,6 +110,11 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_report)
     p = sub.add_parser("config", help="list webgrader's options for nbgrader_config.py, with their help")
     p.set_defaults(func=_config)
+    p = sub.add_parser("lab-setup", help="show nbgrader's instructor tools in JupyterLab (instructor) or hide them (learner)")
+    p.add_argument("role", choices=["learner", "instructor"])
+    p.add_argument("--config-dir", default=None,
+                   help="the Jupyter configuration folder to write (default: the user's, ~/.jupyter; /etc/jupyter for everyone)")
+    p.set_defaults(func=_lab_setup)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import pages
 from .messages import t
+from .preview import preview_bundle
 from .results import CheckFailed
 
 _LINK_RE = re.compile(r"<link\b[^>]*?href\s*=\s*[\"']?([^\"'\s>]+)[\"']?[^>]*>", re.I)
@@ -78,8 +79,7 @@ def page_magic(line: str, cell: str) -> None:
     files = pages.current()
     entry = name if name.endswith((".html", ".htm")) else "index.html"
     if entry in files:
-        display(HTML(f"<small>Saved {html.escape(name)}. Preview of {html.escape(entry)}:</small>"
-                     + preview_html(entry, files)))
+        display(preview_bundle(entry, files, saved=name), raw=True)
     else:
         display(HTML(f"<small>Saved {html.escape(name)}. The preview appears once index.html exists.</small>"))
 

@@ -245,6 +245,8 @@ EN = {
     "write.link": "{name} was not saved as a file: {path} is a link to {target}, and webgrader writes only real files inside your notebook's folder. Delete or rename the link, then run this cell again. Your checks still use this cell.",
     "write.not_a_folder": "{name} was not saved as a file: {path} is not a folder. Rename it, then run this cell again. Your checks still use this cell.",
     "write.failed": "{name} was not saved as a file ({error}). Your checks still use this cell.",
+    # labext: the page preview where webgrader's JupyterLab extension is not there to show it
+    "preview.fallback": "Preview of {entry} (page files: {files}). Open this notebook in JupyterLab with webgrader installed to see the page.",
 }
 
 CATALOGS = {"en": EN}
