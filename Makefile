@@ -3,7 +3,7 @@
 PYTHON ?= python3
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: setup demo test doctor release
+.PHONY: setup demo test doctor release messages
 
 setup:
 	@PYTHON=$(PYTHON) bash scripts/setup.sh
@@ -21,3 +21,13 @@ doctor: setup
 # Regenerate release/ from source/ after editing an assignment.
 release: setup
 	for a in $$(ls source); do .venv/bin/nbgrader generate_assignment $$a --force || exit 1; done
+
+# After adding or changing sentences in EN (src/webgrader/messages.py): extract them into the
+# template and update the Swedish and Ukrainian catalogs, then translate the new msgstr entries.
+# A new language: .venv/bin/pybabel init -i $(POT) -d $(LOCALE) -D webgrader --no-wrap -l LANG
+LOCALE = src/webgrader/locale
+POT = $(LOCALE)/webgrader.pot
+messages:
+	PYTHONPATH=$(CURDIR)/src .venv/bin/pybabel extract -F babel.cfg --no-location --omit-header --no-wrap \
+	  --project webgrader -o $(POT) .
+	.venv/bin/pybabel update -i $(POT) -d $(LOCALE) -D webgrader --no-wrap --ignore-obsolete

@@ -39,6 +39,7 @@ UNSTABLE_AFTER = 2.0
 
 # Pages that hung while loading, by content: the same files hang again, so later
 # checks of the same submission fail at once instead of waiting out the limit again.
+# The value is the message key ("load.timeout" or "load.crashed"), shown in each learner's language.
 _hung_loads: dict[str, str] = {}
 # Likewise the steps (files, then each click or typing) after which a page stopped responding.
 hung_actions: set[tuple] = set()
@@ -390,8 +391,9 @@ async def open_page(
                                                     limit=MAX_PAGE_FILE_BYTES / 2**20), hint=t("load.too_big.hint")))
     key = _fingerprint(files, entry, viewport)
     if key in _hung_loads:
-        crashed = _hung_loads[key] == t("load.crashed")
-        fail(CheckResult(name, False, message=_hung_loads[key], hint=t("page.crashed.hint" if crashed else "load.timeout.hint")))
+        crashed = _hung_loads[key] == "load.crashed"
+        message = t("load.crashed") if crashed else t("load.timeout", seconds=limits.load_timeout)
+        fail(CheckResult(name, False, message=message, hint=t("page.crashed.hint" if crashed else "load.timeout.hint")))
 
     asset_path = Path(asset_dir) if asset_dir is not None else None
     loading = (key, str(asset_path))
@@ -427,7 +429,7 @@ async def open_page(
     except (_PageHung, PlaywrightTimeout) as exc:
         crashed = _tab.crashed or _is_crash(exc)
         message = t("load.crashed") if crashed else t("load.timeout", seconds=limits.load_timeout)
-        _hung_loads[key] = message
+        _hung_loads[key] = "load.crashed" if crashed else "load.timeout"  # a key: the next learner may read another language
         problems = learner_page.problems()
         await _discard_current(limits)
         fail(CheckResult(name, False, message=message, hint=t("page.crashed.hint" if crashed else "load.timeout.hint"),
@@ -438,7 +440,7 @@ async def open_page(
     except Exception as exc:  # a navigation error: the browser could not open the page
         crashed = _is_crash(exc)
         if crashed:
-            _hung_loads[key] = t("load.crashed")
+            _hung_loads[key] = "load.crashed"
         await _discard_current(limits)
         if crashed:
             fail(CheckResult(name, False, message=t("load.crashed"), hint=t("page.crashed.hint")))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from traitlets import Float, Integer
+from traitlets import Dict, Float, Integer, Unicode
 from traitlets.config import Configurable
 from traitlets.config.loader import PyFileConfigLoader
 
@@ -32,6 +32,9 @@ class WebGrader(Configurable):
     # How the browser is used (not a limit): measured, not guessed.
     tabs_ahead = Integer(0, help="Tabs that load the same page again in the background while a check runs, so that the next check finds it loaded. Each costs CPU: on a 2-core machine 0 graded faster (about 13% in bulk, 14% per submission), so turn it on only with cores to spare.").tag(config=True)
     # What `webgrader autograde` accepts from a submission before nbgrader reads it.
+    # The language a learner reads her checks and feedback in (see language.py for the order).
+    language = Unicode("en", help="Language of every check, result and feedback a learner reads: \"en\" (English), \"sv\" (Swedish) or \"uk\" (Ukrainian). In the course's nbgrader_config.py it is the class's default; in a learner's own Jupyter config (~/.jupyter/nbgrader_config.py) it is hers, for the checks she runs in JupyterLab. A notebook's metadata {\"webgrader\": {\"language\": \"uk\"}} and student_languages come before it; $WEBGRADER_LANG overrides them all.").tag(config=True)
+    student_languages = Dict(help="The instructor's roster of languages, learner id -> language, for example {\"olena\": \"uk\", \"anna\": \"sv\"}: webgrader autograde, nbgrader autograde and the feedback give each learner her checks in her language. Learners not listed get their notebook's metadata language, else c.WebGrader.language.").tag(config=True)
     max_notebook_mb = Float(50.0, help="Largest submitted notebook, in MB, that `webgrader autograde` reads; a bigger one is reported as not graded, before anything reads it. Learner notebooks are mostly outputs (page previews with photos pasted in, about 10 MB at most); grading needs about 4 times the notebook's size in memory.").tag(config=True)
 
 
@@ -76,6 +79,24 @@ def _limits_for(folder: str) -> Limits:
 
 def current_limits() -> Limits:
     return _limits_for(os.getcwd())
+
+
+def load_user_config():
+    """The traitlets Config of the user's own Jupyter config files (nbgrader_config.py and
+    jupyter_config.py in ~/.jupyter and the other Jupyter config folders; the user's own win)."""
+    from traitlets.config import Config
+
+    from jupyter_core.paths import jupyter_config_path
+
+    config = Config()
+    for folder in reversed(jupyter_config_path()):
+        for name in ("jupyter_config.py", "nbgrader_config.py"):
+            if os.path.isfile(os.path.join(folder, name)):
+                try:
+                    config.merge(PyFileConfigLoader(name, path=folder).load_config())
+                except Exception:  # someone else's broken file must not stop grading
+                    pass
+    return config
 
 
 def load_course_config(path: Path):
