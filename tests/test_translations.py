@@ -195,3 +195,20 @@ def test_a_learners_own_jupyter_config_sets_her_language_in_her_jupyterlab(tmp_p
     _notebook(tmp_path / "home" / "profile-page", "sv")  # her notebook's metadata comes first
     os.utime(tmp_path / "home" / "profile-page" / "profile.ipynb", ns=(1, 10**18))
     assert t("hint") == "Tips"
+
+
+def test_a_page_that_hung_for_one_learner_fails_at_once_for_the_next_in_her_own_language(run):
+    import time
+
+    from webgrader import CheckFailed, open_page
+
+    files = {"index.html": "<script>while (true) {}</script>"}
+    with speaking("sv"), pytest.raises(CheckFailed) as first:
+        run(open_page(files=files, asset_dir=None))
+    assert first.value.result.message.startswith("Sidan hann inte laddas klart på")
+    start = time.monotonic()
+    with speaking("uk"), pytest.raises(CheckFailed) as again:
+        run(open_page(files=files, asset_dir=None))
+    assert time.monotonic() - start < 1.5  # the same files: known to hang, not loaded again
+    assert again.value.result.message.startswith("Сторінка не встигла завантажитися за")
+    assert again.value.result.hint.startswith("Пошукайте у вашому JavaScript-коді цикл")
