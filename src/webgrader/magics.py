@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from . import pages
+from .messages import t
 from .results import CheckFailed
 
 _LINK_RE = re.compile(r"<link\b[^>]*?href\s*=\s*[\"']?([^\"'\s>]+)[\"']?[^>]*>", re.I)
@@ -57,7 +58,7 @@ def preview_html(entry: str, files: dict[str, str], height: int = 360) -> str:
     srcdoc = html.escape(preview_document(entry, files), quote=True)
     return (f'<iframe sandbox="allow-scripts allow-forms allow-modals" srcdoc="{srcdoc}" '
             f'style="width:100%;height:{height}px;border:1px solid #bbb;background:white" '
-            f'title="Preview of {html.escape(entry)}"></iframe>')
+            f'title="{html.escape(t("preview.title", entry=entry))}"></iframe>')
 
 
 def page_magic(line: str, cell: str) -> None:
@@ -72,10 +73,10 @@ def page_magic(line: str, cell: str) -> None:
     files = pages.current()
     entry = name if name.endswith((".html", ".htm")) else "index.html"
     if entry in files:
-        display(HTML(f"<small>Saved {html.escape(name)}. Preview of {html.escape(entry)}:</small>"
+        display(HTML(f"<small>{html.escape(t('preview.saved', file=name, entry=entry))}</small>"
                      + preview_html(entry, files)))
     else:
-        display(HTML(f"<small>Saved {html.escape(name)}. The preview appears once index.html exists.</small>"))
+        display(HTML(f"<small>{html.escape(t('preview.waiting', file=name))}</small>"))
 
 
 def _short_failure(shell, etype, value, tb, tb_offset=None):

@@ -129,6 +129,11 @@ EN = {
     "submission.metadata": "{notebook}: grading metadata (points, grade or locked flags, cell type) changed by the learner: {cells}; reset from source/",
     "submission.unknown": "{notebook}: cells with grade ids that source/ does not have: {cells}; graded as the learner's own cells, worth no points",
     "submission.duplicate": "{notebook}: cells that appear more than once: {cells}; only the last copy counts, as in nbgrader",
+    # i18n: what a %%page cell shows in the learner's JupyterLab
+    "preview.saved": "Saved {file}. Preview of {entry}:",
+    "preview.waiting": "Saved {file}. The preview appears once index.html exists.",
+    "preview.title": "Preview of {entry}",
+    "page.bad_name": "%%page {name}: that is not a file name inside this exercise folder. Use a name like index.html, style.css or css/site.css.",
 }
 
 def language() -> str:

@@ -9,6 +9,8 @@ import mimetypes
 import re
 from pathlib import PurePosixPath
 
+from .messages import t
+
 # Files that only page cells may provide: never served from disk while grading.
 CODE_SUFFIXES = {".html", ".htm", ".css", ".js", ".mjs"}
 
@@ -22,7 +24,7 @@ def normalise_name(name: str) -> str:
     path = PurePosixPath(name.strip().replace("\\", "/"))
     parts = [p for p in path.parts if p not in ("", ".", "/")]
     if not parts or any(p == ".." for p in parts):
-        raise ValueError(f"{name!r} is not a file name inside this exercise folder")
+        raise ValueError(t("page.bad_name", name=name.strip()))
     return "/".join(parts)
 
 
