@@ -160,13 +160,13 @@ def _course(root: Path, config: str) -> Path:
 
 
 def _notebook(folder: Path, lang: str | None) -> None:
-    import nbformat
+    """A notebook file, written as JSON (nbformat's validation would import jsonschema's formats)."""
+    import json
 
     folder.mkdir(parents=True, exist_ok=True)
-    nb = nbformat.v4.new_notebook()
-    if lang:
-        nb.metadata["webgrader"] = {"language": lang}
-    nbformat.write(nb, folder / "profile.ipynb")
+    metadata = {"webgrader": {"language": lang}} if lang else {}
+    nb = {"cells": [], "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
+    (folder / "profile.ipynb").write_text(json.dumps(nb), encoding="utf-8")
 
 
 def test_a_kernel_in_a_learners_autograded_folder_speaks_her_language(tmp_path, monkeypatch):
@@ -212,3 +212,17 @@ def test_a_page_that_hung_for_one_learner_fails_at_once_for_the_next_in_her_own_
     assert time.monotonic() - start < 1.5  # the same files: known to hang, not loaded again
     assert again.value.result.message.startswith("Сторінка не встигла завантажитися за")
     assert again.value.result.hint.startswith("Пошукайте у вашому JavaScript-коді цикл")
+
+
+def test_an_unknown_language_in_the_configuration_names_the_option_and_the_languages():
+    from traitlets import TraitError
+    from traitlets.config import Config
+
+    from webgrader.settings import WebGrader
+
+    config = Config()
+    config.WebGrader.language, config.WebGrader.student_languages = "UA", {"olena": "sv_SE.UTF-8"}
+    assert (WebGrader(config=config).language, WebGrader(config=config).student_languages) == ("uk", {"olena": "sv"})
+    config.WebGrader.student_languages = {"olena": "de"}
+    with pytest.raises(TraitError, match=r"c.WebGrader.student_languages\['olena'\] = 'de': webgrader writes in 'en', 'sv', 'uk'"):
+        WebGrader(config=config)

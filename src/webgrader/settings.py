@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from traitlets import Dict, Float, Integer, Unicode
+from traitlets import Dict, Float, Integer, TraitError, Unicode, validate
 from traitlets.config import Configurable
 from traitlets.config.loader import PyFileConfigLoader
 
@@ -36,6 +36,25 @@ class WebGrader(Configurable):
     language = Unicode("en", help="Language of every check, result and feedback a learner reads: \"en\" (English), \"sv\" (Swedish) or \"uk\" (Ukrainian). In the course's nbgrader_config.py it is the class's default; in a learner's own Jupyter config (~/.jupyter/nbgrader_config.py) it is hers, for the checks she runs in JupyterLab. A notebook's metadata {\"webgrader\": {\"language\": \"uk\"}} and student_languages come before it; $WEBGRADER_LANG overrides them all.").tag(config=True)
     student_languages = Dict(help="The instructor's roster of languages, learner id -> language, for example {\"olena\": \"uk\", \"anna\": \"sv\"}: webgrader autograde, nbgrader autograde and the feedback give each learner her checks in her language. Learners not listed get their notebook's metadata language, else c.WebGrader.language.").tag(config=True)
     max_notebook_mb = Float(50.0, help="Largest submitted notebook, in MB, that `webgrader autograde` reads; a bigger one is reported as not graded, before anything reads it. Learner notebooks are mostly outputs (page previews with photos pasted in, about 10 MB at most); grading needs about 4 times the notebook's size in memory.").tag(config=True)
+
+    @validate("language")
+    def _a_known_language(self, proposal):
+        return _known_language(proposal.value, "c.WebGrader.language")
+
+    @validate("student_languages")
+    def _known_languages(self, proposal):
+        return {student: _known_language(lang, f"c.WebGrader.student_languages[{student!r}]")
+                for student, lang in proposal.value.items()}
+
+
+def _known_language(value, option: str) -> str:
+    from .language import normalise
+    from .messages import languages
+
+    if normalise(value) not in languages():
+        raise TraitError(f"{option} = {value!r}: webgrader writes in {', '.join(map(repr, languages()))}. "
+                         "Set one of them in nbgrader_config.py (webgrader config lists the options).")
+    return normalise(value)
 
 
 @dataclass(frozen=True)
@@ -83,13 +102,22 @@ def current_limits() -> Limits:
 
 def load_user_config():
     """The traitlets Config of the user's own Jupyter config files (nbgrader_config.py and
-    jupyter_config.py in ~/.jupyter and the other Jupyter config folders; the user's own win)."""
+    jupyter_config.py in ~/.jupyter and the other Jupyter config folders; the user's own win).
+    A new Config each time: the caller may merge into it."""
+    from jupyter_core.paths import jupyter_config_path
     from traitlets.config import Config
 
-    from jupyter_core.paths import jupyter_config_path
+    config = Config()
+    config.merge(_user_config(tuple(jupyter_config_path())))
+    return config
+
+
+@lru_cache(maxsize=4)
+def _user_config(folders: tuple[str, ...]):
+    from traitlets.config import Config
 
     config = Config()
-    for folder in reversed(jupyter_config_path()):
+    for folder in reversed(folders):
         for name in ("jupyter_config.py", "nbgrader_config.py"):
             if os.path.isfile(os.path.join(folder, name)):
                 try:
