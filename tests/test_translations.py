@@ -226,3 +226,15 @@ def test_an_unknown_language_in_the_configuration_names_the_option_and_the_langu
     config.WebGrader.student_languages = {"olena": "de"}
     with pytest.raises(TraitError, match=r"c.WebGrader.student_languages\['olena'\] = 'de': webgrader writes in 'en', 'sv', 'uk'"):
         WebGrader(config=config)
+
+
+def test_in_jupyterlab_the_kernels_own_notebook_decides_among_several(tmp_path, monkeypatch):
+    monkeypatch.delenv("WEBGRADER_LANG", raising=False)
+    _notebook(tmp_path / "work" / "a", "sv")
+    (tmp_path / "work" / "a" / "profile.ipynb").rename(tmp_path / "work" / "a" / "first.ipynb")
+    _notebook(tmp_path / "work" / "a", "uk")
+    monkeypatch.chdir(tmp_path / "work" / "a")
+    monkeypatch.setenv("JPY_SESSION_NAME", "work/a/profile.ipynb")  # relative to the server's root
+    assert language.current() == "uk"
+    monkeypatch.setenv("JPY_SESSION_NAME", "work/a/first.ipynb")
+    assert language.current() == "sv"

@@ -79,8 +79,10 @@ def _metadata_language(metadata) -> str | None:
 def _notebooks_signature(folder: str) -> tuple:
     """The notebooks that could be running here, with their modification times (a learner may
     change the language in her notebook's metadata and save it)."""
-    session = os.environ.get("JPY_SESSION_NAME")  # set by Jupyter Server: the notebook of this kernel
-    if session and session.endswith(".ipynb") and os.path.isfile(session):
+    # Jupyter Server tells a kernel its notebook's path, relative to the server's root; the
+    # kernel runs in the notebook's folder.
+    session = os.path.join(folder, os.path.basename(os.environ.get("JPY_SESSION_NAME") or ""))
+    if session.endswith(".ipynb") and os.path.isfile(session):
         paths = [session]
     else:
         try:
