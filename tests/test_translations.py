@@ -150,6 +150,7 @@ def test_the_language_of_a_submission_roster_first_then_notebook_then_course_the
     assert language.of_submission(config, "olena", {"webgrader": {"language": "en"}}) == "uk"
     assert language.of_submission(config, "anna", in_uk) == "uk"
     assert language.of_submission(config, "anna", {"webgrader": "nonsense"}) == "sv"
+    assert language.of_submission(config, "anna", {"webgrader": {"language": "de"}}) == "sv"
     assert language.of_submission(Config(), "anna", {}) == "en"
 
 

@@ -43,7 +43,14 @@ def current() -> str:
     forced = normalise(os.environ.get("WEBGRADER_LANG"))
     if forced:
         return forced
-    return _chosen.get() or _ambient(os.getcwd(), _notebooks_signature(os.getcwd()))
+    chosen = _chosen.get()
+    if chosen:
+        return chosen
+    try:
+        folder = os.getcwd()
+    except OSError:  # the working folder was deleted under us
+        return ENGLISH
+    return _ambient(folder, _notebooks_signature(folder))
 
 
 @contextlib.contextmanager
@@ -58,12 +65,13 @@ def speaking(language):
 
 def of_submission(config=None, student: str | None = None, notebook_metadata=None) -> str:
     """The language a learner's submission is graded and given feedback in (steps 2 to 5 above)."""
+    from .messages import languages
     from .settings import WebGrader
 
-    options = WebGrader(config=config)
+    options = WebGrader(config=config)  # checks the configured languages (settings.py)
     roster = {str(k): v for k, v in (options.student_languages or {}).items()}
     for candidate in (roster.get(student or ""), _metadata_language(notebook_metadata), options.language):
-        if normalise(candidate):
+        if normalise(candidate) in languages():  # a notebook may name one webgrader does not write
             return normalise(candidate)
     return ENGLISH
 

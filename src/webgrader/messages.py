@@ -45,6 +45,11 @@ EN = {
     "page.unstable.hint": "Look for code that reloads the page or changes location.href again and again, or a <meta http-equiv=\"refresh\"> tag.",
     "js.threw": "an error: {error}",
     "blocked.request": "The page tried to load {url}, which the grader does not allow (there is no internet while grading). Keep every file your page needs next to it.",
+    # what a %%page cell shows in the learner's JupyterLab
+    "preview.saved": "Saved {file}. Preview of {entry}:",
+    "preview.waiting": "Saved {file}. The preview appears once index.html exists.",
+    "preview.title": "Preview of {entry}",
+    "page.bad_name": "%%page {name}: that is not a file name inside this exercise folder. Use a name like index.html, style.css or css/site.css.",
     # generic parts of a message
     "expected": "Expected",
     "found": "Found",
@@ -129,11 +134,6 @@ EN = {
     "submission.metadata": "{notebook}: grading metadata (points, grade or locked flags, cell type) changed by the learner: {cells}; reset from source/",
     "submission.unknown": "{notebook}: cells with grade ids that source/ does not have: {cells}; graded as the learner's own cells, worth no points",
     "submission.duplicate": "{notebook}: cells that appear more than once: {cells}; only the last copy counts, as in nbgrader",
-    # i18n: what a %%page cell shows in the learner's JupyterLab
-    "preview.saved": "Saved {file}. Preview of {entry}:",
-    "preview.waiting": "Saved {file}. The preview appears once index.html exists.",
-    "preview.title": "Preview of {entry}",
-    "page.bad_name": "%%page {name}: that is not a file name inside this exercise folder. Use a name like index.html, style.css or css/site.css.",
 }
 
 def language() -> str:
