@@ -51,7 +51,9 @@ def _course(root: Path) -> Course:
     assert repr(HINT) in cell.source
     nbformat.write(nb, source)
     with open(root / "nbgrader_config.py", "a", encoding="utf-8") as cfg:
-        cfg.write('\nc.WebGrader.student_languages = {"sara": "sv"}\n')
+        cfg.write('\nc.WebGrader.student_languages = {"sara": "sv"}\n'
+                  # wide margins for the kernel path on a busy machine: this test is about languages
+                  'c.Execute.timeout = 120\nc.Execute.startup_timeout = 180\n')
     course.nbgrader("generate_assignment", ASSIGNMENT, "--force")
     daria = next(s for s in load_class(REPO / "examples" / "class") if (s.assignment, s.student) == (ASSIGNMENT, "daria"))
     for student, lang in LEARNERS.items():
@@ -82,9 +84,9 @@ def _text(page: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", page))
 
 
-def _read(course: Course) -> dict:
+def _read(course: Course, students=tuple(LEARNERS)) -> dict:
     read = {}
-    for student in LEARNERS:
+    for student in students:
         notebook = course.root / "autograded" / student / ASSIGNMENT / "counter.ipynb"
         read[student] = {
             "cells": _outputs(notebook, "check_greeting") + _outputs(notebook, "check_no_errors"),
@@ -128,9 +130,9 @@ def test_nbgraders_own_autograde_in_a_kernel_gives_each_learner_her_language(bul
     kernel_course = Course(tmp_path / "course")
     shutil.copytree(course.root, kernel_course.root, ignore=shutil.ignore_patterns("autograded", "feedback", "gradebook.db"))
     kernel_course.nbgrader("generate_assignment", ASSIGNMENT, "--force")
-    kernel_course.nbgrader("autograde", ASSIGNMENT, "--force")
-    read = _read(kernel_course)
-    for student in LEARNERS:
+    kernel_course.nbgrader("autograde", ASSIGNMENT, "--force", "--student=[os]*")  # olena (metadata), sara (roster)
+    read = _read(kernel_course, ("olena", "sara"))
+    for student in ("olena", "sara"):
         for sentence in READS[LANGUAGE[student]]:
             assert sentence in read[student]["cells"], f"{student} reads no {sentence!r} on the kernel path"
-    assert kernel_course.scores() == course.scores()
+    assert kernel_course.scores() == {k: v for k, v in course.scores().items() if k[0] in ("olena", "sara")}
