@@ -112,6 +112,8 @@ class PageChecks:
     async def _check(self, name, probe, ok, *, expected="", found=str, hint=""):
         from .harness import _PageHung, _PageUnstable
 
+        # An instructor's own texts may be {"en": ..., "sv": ..., "uk": ...}: the learner's language, else English.
+        name, expected, hint = localise(name), localise(expected), localise(hint)
         try:
             value = await self._limited(self._poll(probe, ok))
         except _PageHung:
@@ -128,11 +130,11 @@ class PageChecks:
     # --- structure -------------------------------------------------------------
     async def expect_element(self, selector, *, what=None, name=None, hint=None):
         await self._check(
-            localise(name) or t("element.name", what=_what(selector, what)),
+            name or t("element.name", what=_what(selector, what)),
             self._eval(_COUNT, selector), lambda n: n >= 1,
             expected=t("element.expected", selector=selector),
             found=lambda n: t("no_element", selector=selector),
-            hint=localise(hint) or t("element.hint"))
+            hint=hint or t("element.hint"))
 
     async def expect_count(self, selector, *, at_least=None, exactly=None, what=None, name=None, hint=None):
         if (at_least is None) == (exactly is None):
@@ -142,11 +144,11 @@ class PageChecks:
         else:
             key, n, ok = "count", at_least, (lambda c: c >= at_least)
         await self._check(
-            localise(name) or t(f"{key}.name", n=n, what=_what(selector, what)),
+            name or t(f"{key}.name", n=n, what=_what(selector, what)),
             self._eval(_COUNT, selector), ok,
             expected=t(f"{key}.expected", n=n, selector=selector),
             found=lambda c: t("count.found", n=c),
-            hint=localise(hint) or t("count.hint"))
+            hint=hint or t("count.hint"))
 
     # --- text and attributes ---------------------------------------------------
     async def expect_text(self, selector, *, equals=None, contains=None, not_empty=False,
@@ -171,10 +173,10 @@ class PageChecks:
         else:
             expected = t("text.not_empty")
         await self._check(
-            localise(name) or t("text.name", what=_what(selector, what)),
+            name or t("text.name", what=_what(selector, what)),
             self._eval(_TEXT, selector), ok, expected=expected,
             found=lambda text: t("no_element", selector=selector) if text is None else t("text.found", value=text),
-            hint=localise(hint) or t("text.hint"))
+            hint=hint or t("text.hint"))
 
     async def expect_attribute(self, selector, attribute, *, equals=None, starts_with=None, not_empty=False,
                                every=False, what=None, name=None, hint=None):
@@ -204,9 +206,9 @@ class PageChecks:
         else:
             expected = t("attribute.not_empty", attribute=attribute)
         await self._check(
-            localise(name) or t("attribute.name", what=_what(selector, what), attribute=attribute),
+            name or t("attribute.name", what=_what(selector, what), attribute=attribute),
             self._eval(_ATTRS, [selector, attribute]), ok, expected=expected, found=found,
-            hint=localise(hint) or t("attribute.hint"))
+            hint=hint or t("attribute.hint"))
 
     async def expect_style(self, selector, css_property, *, equals=None, not_equals=None,
                            what=None, name=None, hint=None):
@@ -222,10 +224,10 @@ class PageChecks:
         expected = (t("style.equals", property=css_property, value=equals) if equals is not None
                     else t("style.not", property=css_property, value=not_equals))
         await self._check(
-            localise(name) or t("style.name", what=_what(selector, what), property=css_property),
+            name or t("style.name", what=_what(selector, what), property=css_property),
             self._eval(_STYLE, [selector, css_property]), ok, expected=expected,
             found=lambda v: t("no_element", selector=selector) if v is None else f"{css_property}: {v}",
-            hint=localise(hint) or t("style.hint"))
+            hint=hint or t("style.hint"))
 
     async def expect_image_loaded(self, selector="img", *, what=None, name=None, hint=None):
         def found(images):
@@ -234,9 +236,9 @@ class PageChecks:
             return t("image.found", src=next((i["src"] for i in images if not i["ok"]), ""))
 
         await self._check(
-            localise(name) or t("image.name", what=_what(selector, what)),
+            name or t("image.name", what=_what(selector, what)),
             self._eval(_IMAGES, selector), lambda imgs: bool(imgs) and all(i["ok"] for i in imgs),
-            expected=t("image.expected"), found=found, hint=localise(hint) or t("image.hint"))
+            expected=t("image.expected"), found=found, hint=hint or t("image.hint"))
 
     async def expect_js(self, expression, *, name, expected="", hint=None):
         """Passes when the JavaScript `expression`, evaluated in the page's own world, is truthy.
@@ -257,17 +259,17 @@ class PageChecks:
 
         await self._check(
             t("js.name", what=localise(name)), probe, lambda v: not isinstance(v, _Threw) and bool(v),
-            expected=localise(expected), found=lambda v: t("js.threw", error=v) if isinstance(v, _Threw) else repr(v),
-            hint=localise(hint) or t("js.hint"))
+            expected=expected, found=lambda v: t("js.threw", error=v) if isinstance(v, _Threw) else repr(v),
+            hint=hint or t("js.hint"))
 
     async def expect_no_js_errors(self, *, name=None, hint=None):
         async def errors():
             return list(self.js_errors)
 
         await self._check(
-            localise(name) or t("no_js_errors.name"), errors, lambda errs: not errs,
+            name or t("no_js_errors.name"), errors, lambda errs: not errs,
             expected=t("no_js_errors.expected"), found=lambda errs: "; ".join(errs),
-            hint=localise(hint) or t("no_js_errors.hint"))
+            hint=hint or t("no_js_errors.hint"))
 
     # --- actions ---------------------------------------------------------------
     async def _act(self, verb, selector, do, key=None):
