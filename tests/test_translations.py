@@ -171,7 +171,13 @@ def _notebook(folder: Path, lang: str | None) -> None:
     (folder / "profile.ipynb").write_text(json.dumps(nb), encoding="utf-8")
 
 
-def test_a_kernel_in_a_learners_autograded_folder_speaks_her_language(tmp_path, monkeypatch):
+@pytest.fixture
+def notebooks_read_at_once(monkeypatch):
+    """A saved notebook counts at once (the grader looks again only every 2 seconds)."""
+    monkeypatch.setattr(language, "NOTEBOOKS_RECHECKED_AFTER", 0.0)
+
+
+def test_a_kernel_in_a_learners_autograded_folder_speaks_her_language(tmp_path, monkeypatch, notebooks_read_at_once):
     """nbgrader's own autograde runs the checks in a kernel in autograded/STUDENT/ASSIGNMENT:
     the roster of the course above it, else her notebook there, decide."""
     monkeypatch.delenv("WEBGRADER_LANG", raising=False)
@@ -185,7 +191,7 @@ def test_a_kernel_in_a_learners_autograded_folder_speaks_her_language(tmp_path, 
     assert t("found") == "Found"
 
 
-def test_a_learners_own_jupyter_config_sets_her_language_in_her_jupyterlab(tmp_path, monkeypatch):
+def test_a_learners_own_jupyter_config_sets_her_language_in_her_jupyterlab(tmp_path, monkeypatch, notebooks_read_at_once):
     monkeypatch.delenv("WEBGRADER_LANG", raising=False)
     monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
     (tmp_path / "jupyter").mkdir()
@@ -230,7 +236,7 @@ def test_an_unknown_language_in_the_configuration_names_the_option_and_the_langu
         WebGrader(config=config)
 
 
-def test_in_jupyterlab_the_kernels_own_notebook_decides_among_several(tmp_path, monkeypatch):
+def test_in_jupyterlab_the_kernels_own_notebook_decides_among_several(tmp_path, monkeypatch, notebooks_read_at_once):
     monkeypatch.delenv("WEBGRADER_LANG", raising=False)
     _notebook(tmp_path / "work" / "a", "sv")
     (tmp_path / "work" / "a" / "profile.ipynb").rename(tmp_path / "work" / "a" / "first.ipynb")

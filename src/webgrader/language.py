@@ -20,6 +20,7 @@ import contextlib
 import contextvars
 import json
 import os
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -84,9 +85,23 @@ def _metadata_language(metadata) -> str | None:
 
 
 # --- a kernel, with no grader to tell it --------------------------------------------------------
+# Seconds for which the notebooks of a folder are taken as they were: every sentence asks for the
+# language, and listing the folder each time would cost a check milliseconds.
+NOTEBOOKS_RECHECKED_AFTER = 2.0
+_seen: dict[str, tuple[float, tuple]] = {}  # folder -> (when, its notebooks' signature)
+
+
 def _notebooks_signature(folder: str) -> tuple:
     """The notebooks that could be running here, with their modification times (a learner may
     change the language in her notebook's metadata and save it)."""
+    now = time.monotonic()
+    seen = _seen.get(folder)
+    if seen is None or now - seen[0] >= NOTEBOOKS_RECHECKED_AFTER:
+        _seen[folder] = seen = (now, _list_notebooks(folder))
+    return seen[1]
+
+
+def _list_notebooks(folder: str) -> tuple:
     # Jupyter Server tells a kernel its notebook's path, relative to the server's root; the
     # kernel runs in the notebook's folder.
     session = os.path.join(folder, os.path.basename(os.environ.get("JPY_SESSION_NAME") or ""))
