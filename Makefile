@@ -3,7 +3,7 @@
 PYTHON ?= python3
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: setup demo test doctor release labextension
+.PHONY: setup demo test doctor release labextension messages
 
 setup:
 	@PYTHON=$(PYTHON) bash scripts/setup.sh
@@ -26,3 +26,15 @@ release: setup
 # after changing labextension/src. Needs node 20 and npm.
 labextension:
 	cd labextension && npm ci --no-audit --no-fund && npx tsc && rm -rf ../src/webgrader/labextension && jupyter labextension build .
+
+# After adding or changing sentences in EN (src/webgrader/messages.py): extract them into the
+# template and update the Swedish and Ukrainian catalogs, then translate the new msgstr entries.
+# A new language: .venv/bin/pybabel init -i $(POT) -d $(LOCALE) -D webgrader --no-wrap -l LANG
+LOCALE = src/webgrader/locale
+POT = $(LOCALE)/webgrader.pot
+messages:
+	PYTHONPATH=$(CURDIR)/src .venv/bin/pybabel extract -F babel.cfg --no-location --omit-header --no-wrap \
+	  --project webgrader -o $(POT) .
+	.venv/bin/pybabel update -i $(POT) -d $(LOCALE) -D webgrader --no-wrap --ignore-obsolete
+	@# the extraction's time stamp would make every run a change, and every merge a conflict
+	sed -i '/^"POT-Creation-Date: /d' $(LOCALE)/*/LC_MESSAGES/webgrader.po

@@ -42,6 +42,15 @@ from webgrader.validation import speak_plainly  # noqa: E402
 
 speak_plainly()
 
+# The learner's language travels with her autograded notebook (metadata.webgrader.language),
+# for her feedback: nbgrader's autograde clears all other notebook metadata.
+c.ClearMetadataPreprocessor.preserve_nb_metadata_mask = {("language_info", "name"), ("webgrader", "language")}
+
+# Learners' languages: "en" (default), "sv" or "uk". A whole class, and learner by learner
+# (a learner's notebook metadata {"webgrader": {"language": "uk"}} counts when she is not listed):
+# c.WebGrader.language = "sv"
+# c.WebGrader.student_languages = {"olena": "uk", "anna": "sv"}
+
 # nbgrader stops a cell after this many seconds; webgrader's own limits stay well below.
 c.Execute.timeout = 30
 

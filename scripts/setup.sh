@@ -34,6 +34,15 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
+# The message catalogs, compiled in place for the editable install: a .po newer than its .mo
+# (edited, or a fresh clone without .mo files) is compiled again.
+for po in src/webgrader/locale/*/LC_MESSAGES/webgrader.po; do
+  if [ ! -f "${po%.po}.mo" ] || [ "$po" -nt "${po%.po}.mo" ]; then
+    .venv/bin/pybabel compile -d src/webgrader/locale -D webgrader >/dev/null
+    break
+  fi
+done
+
 browser_found() { .venv/bin/python -c 'from webgrader.browser import find_browser; import sys; sys.exit(0 if find_browser().found else 1)'; }
 if ! browser_found; then
   if as_root && debian; then

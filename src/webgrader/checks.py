@@ -20,7 +20,7 @@ import sys
 import time
 
 from . import problems as page_problems
-from .messages import t
+from .messages import localise, t
 from .results import CheckFailed, CheckResult
 from .settle import page_is_quiet
 
@@ -90,7 +90,7 @@ _IMAGES = """(sel) => Array.from(document.querySelectorAll(sel), img =>
 
 
 def _what(selector: str, what: str | None) -> str:
-    return what or f"“{selector}”"
+    return localise(what) or f"“{selector}”"
 
 
 _COMPOUND = re.compile(r"(?P<tag>[a-zA-Z][\w-]*|\*)?(?P<rest>(?:#[\w-]+|\.[\w-]+|\[[^\]]*\])*)")
@@ -260,6 +260,8 @@ class PageChecks:
         no instructor's hint and no likely cause; `kind` picks the page problems that may cause a failure."""
         from .harness import _PageHung, _PageUnstable
 
+        # An instructor's own texts may be {"en": ..., "sv": ..., "uk": ...}: the learner's language, else English.
+        name, expected, hint = localise(name), localise(expected), localise(hint)
         await self._note()
         self.looked_at = None  # set by the probe's selector: the element framed in the picture
         try:
@@ -505,8 +507,8 @@ class PageChecks:
                 return _Threw(str(exc).splitlines()[0].removeprefix("Page.evaluate: "))
 
         await self._check(
-            t("js.name", what=name), probe, lambda v: not isinstance(v, _Threw) and bool(v),
-            expected=expected or t("js.expected", expression=expression),
+            t("js.name", what=localise(name)), probe, lambda v: not isinstance(v, _Threw) and bool(v),
+            expected=localise(expected) or t("js.expected", expression=expression),
             found=lambda v: t("js.threw", error=v) if isinstance(v, _Threw)
             else t("js.found.false", expression=expression, value=_js_value(v)),
             hint=hint, default_hint=t("js.hint"))

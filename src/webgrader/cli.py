@@ -19,7 +19,8 @@ def _demo(args) -> int:
     from .demo import run_demo
 
     try:
-        result = run_demo(Path(args.course), Path(args.workdir) if args.workdir else None, grader=args.grader)
+        result = run_demo(Path(args.course), Path(args.workdir) if args.workdir else None, grader=args.grader,
+                          languages=args.languages)
     except CourseCommandFailed as exc:
         print(f"\nThe demo stopped: {exc}", file=sys.stderr)
         return 1
@@ -92,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workdir", default=None, help="where the demo works (default: COURSE/demo-output)")
     p.add_argument("--grader", choices=["webgrader", "nbgrader"], default="webgrader",
                    help="grade with `webgrader autograde` (fast, default) or `nbgrader autograde` (a kernel per notebook)")
+    p.add_argument("--languages", action="store_true",
+                   help="give each learner her language from examples/class/languages.csv (English, Swedish, Ukrainian)")
     p.set_defaults(func=_demo)
     p = sub.add_parser("autograde", help="grade every submission of an assignment, fast (same results as nbgrader autograde)")
     p.add_argument("assignment", help="the assignment id, a folder in source/")

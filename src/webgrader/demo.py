@@ -37,18 +37,26 @@ def score_table(scores: dict, assignments: list[str]) -> str:
 
 
 def run_demo(course_root: Path = Path("."), workdir: Path | None = None, class_dir: Path | None = None,
-             say=print, grader: str = "webgrader") -> DemoResult:
+             say=print, grader: str = "webgrader", languages: bool = False) -> DemoResult:
     """Generate, release, let the sample class fetch and submit, collect, autograde,
     generate feedback and export grades, all in `workdir` (default: demo-output/).
 
     `grader` is "webgrader" (`webgrader autograde`, the fast path) or "nbgrader"
-    (`nbgrader autograde`, a kernel per notebook)."""
+    (`nbgrader autograde`, a kernel per notebook). With `languages`, each learner gets her checks
+    and feedback in the language of the class's languages.csv, the instructor's roster."""
     course_root = Path(course_root).resolve()
     workdir = Path(workdir or course_root / "demo-output").resolve()
     class_dir = Path(class_dir or course_root / "examples" / "class")
     if workdir.exists():
         shutil.rmtree(workdir)
     course = Course.copy_of(course_root, workdir / "course", exchange=workdir / "exchange")
+    if languages and (class_dir / "languages.csv").is_file():
+        import csv
+
+        with open(class_dir / "languages.csv", newline="", encoding="utf-8") as f:
+            roster = {row["student"]: row["language"] for row in csv.DictReader(f)}
+        with open(course.root / "nbgrader_config.py", "a", encoding="utf-8") as cfg:
+            cfg.write(f"\nc.WebGrader.student_languages = {roster!r}\n")
     assignments = course.assignments()
     submissions = [s for s in load_class(class_dir) if s.assignment in assignments]
     timings: dict[str, float] = {}

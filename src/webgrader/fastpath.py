@@ -28,7 +28,7 @@ from pathlib import Path
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 
-from . import harness, pages
+from . import harness, language, pages
 from .browser import shared_browser
 from .grading import Grading
 from .messages import t
@@ -191,9 +191,15 @@ def _stopped_output(seconds: float) -> dict:
                         traceback=[f"\x1b[0;31mGradingStopped\x1b[0m: {message}", f"{t('hint')}: {hint}"])
 
 
-async def _grade(nb: NotebookNode, plan: Plan, timeout: float | None, error_on_timeout: dict) -> tuple[int, Grading]:
-    """Run the notebook's cells in a Grading of their own; returns how many check cells the
-    submission's time limit stopped, and the Grading (ended)."""
+async def _grade(nb: NotebookNode, plan: Plan, timeout: float | None, error_on_timeout: dict,
+                 lang: str = language.ENGLISH) -> tuple[int, Grading]:
+    """Run the notebook's cells in a Grading of their own, every message in the learner's language
+    `lang`; returns how many check cells the submission's time limit stopped, and the Grading (ended)."""
+    with language.speaking(lang):  # this task's own: the next submission may be another learner's
+        return await _grade_cells(nb, plan, timeout, error_on_timeout)
+
+
+async def _grade_cells(nb: NotebookNode, plan: Plan, timeout: float | None, error_on_timeout: dict) -> tuple[int, Grading]:
     limits = current_limits()
     await harness.start_browser()  # starting the browser is the grader's time, not the learner's
     grading = warm_loop.grading()
@@ -265,6 +271,13 @@ class FastExecute(Execute):
     def preprocess(self, nb, resources):
         plan = plan_notebook(nb)
         name = resources.get("unique_key") or "notebook"
+        # The learner's language, decided once for her submission and kept in the autograded
+        # notebook (nbgrader_config.py keeps it through ClearMetadataPreprocessor) for her feedback.
+        # On the kernel path the kernel works out the same language from where it runs.
+        lang = language.of_submission(self.config, resources.get("nbgrader", {}).get("student"), nb.metadata)
+        if not isinstance(nb.metadata.get("webgrader"), dict):  # absent, or edited by hand into something else
+            nb.metadata["webgrader"] = {}
+        nb.metadata["webgrader"]["language"] = lang
         if plan.reason is not None:
             self.log.info("Kernel path for %s: %s", name, plan.reason)
             paths_taken.append((name, f"kernel ({plan.reason})"))
@@ -278,18 +291,18 @@ class FastExecute(Execute):
             try:
                 where = resources.get("nbgrader", {})
                 self._grade_on_a_working_browser(nb, plan, "/".join(
-                    filter(None, (where.get("student"), where.get("assignment"), where.get("notebook")))) or name)
+                    filter(None, (where.get("student"), where.get("assignment"), where.get("notebook")))) or name, lang)
             finally:
                 os.chdir(previous)
         return nb, resources
 
-    def _grade_on_a_working_browser(self, nb, plan: Plan, name: str) -> None:
+    def _grade_on_a_working_browser(self, nb, plan: Plan, name: str, lang: str) -> None:
         """Grade; if the browser stopped answering or died meanwhile, the checks that failed
         with it say nothing about the page: grade again, once, on the new browser."""
         for attempt in (1, 2):
             lost = shared_browser.lost
             try:
-                stopped, grading = warm_loop.run(_grade(nb, plan, self.timeout, dict(self.error_on_timeout)))
+                stopped, grading = warm_loop.run(_grade(nb, plan, self.timeout, dict(self.error_on_timeout), lang))
             except harness.GraderError:
                 if shared_browser.lost == lost:
                     raise

@@ -58,7 +58,7 @@ def preview_html(entry: str, files: dict[str, str], height: int = 360) -> str:
     srcdoc = html.escape(preview_document(entry, files), quote=True)
     return (f'<iframe sandbox="allow-scripts allow-forms allow-modals" srcdoc="{srcdoc}" '
             f'style="width:100%;height:{height}px;border:1px solid #bbb;background:white" '
-            f'title="Preview of {html.escape(entry)}"></iframe>')
+            f'title="{html.escape(t("preview.title", entry=entry))}"></iframe>')
 
 
 def page_magic(line: str, cell: str) -> None:
@@ -81,7 +81,7 @@ def page_magic(line: str, cell: str) -> None:
     if entry in files:
         display(preview_bundle(entry, files, saved=name), raw=True)
     else:
-        display(HTML(f"<small>Saved {html.escape(name)}. The preview appears once index.html exists.</small>"))
+        display(HTML(f"<small>{html.escape(t('preview.waiting', file=name))}</small>"))
 
 
 def write_page_file(folder: Path, name: str, text: str) -> str | None:

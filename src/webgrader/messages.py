@@ -1,11 +1,29 @@
-"""Every learner-facing sentence, in one place, so that it can be translated.
+"""Every learner-facing sentence, in one place, in English, translated through gettext catalogs.
 
-Call `t(key, **values)`. A key missing in the chosen language falls back to English.
-The language comes from $WEBGRADER_LANG (for example "sv" or "uk"), default English.
+Call `t(key, **values)`: the sentence for `key` in the language of the learner at hand
+(language.py decides it, per submission), filled with `values`. `EN` is the only source of
+the English sentences; the catalogs in locale/ are made from it (msgctxt = key, msgid = the
+English sentence):
+
+    make messages      # after adding or changing keys: extracts EN into locale/webgrader.pot
+                       # and updates locale/sv/.../webgrader.po and locale/uk/.../webgrader.po
+
+then translate the new entries (msgstr) in the two .po files. A key without a translation, or
+with a translation of an older English sentence (marked fuzzy), is shown in English.
+Instructors' own texts (check names, hints) may be a dict {"en": ..., "sv": ..., "uk": ...}:
+`localise()` picks the learner's language.
 """
 from __future__ import annotations
 
-import os
+import gettext
+import io
+from functools import lru_cache
+from pathlib import Path
+
+from . import language as _language
+
+LOCALE_DIR = Path(__file__).with_name("locale")
+DOMAIN = "webgrader"
 
 EN = {
     # page loading
@@ -27,6 +45,11 @@ EN = {
     "page.unstable.hint": "Look for code that reloads the page or changes location.href again and again, or a <meta http-equiv=\"refresh\"> tag.",
     "js.threw": "an error: {error}",
     "blocked.request": "The page tried to load {url}, which the grader does not allow (there is no internet while grading). Keep every file your page needs next to it.",
+    # what a %%page cell shows in the learner's JupyterLab
+    "preview.saved": "Saved {file}. Preview of {entry}:",
+    "preview.waiting": "Saved {file}. The preview appears once index.html exists.",
+    "preview.title": "Preview of {entry}",
+    "page.bad_name": "%%page {name}: that is not a file name inside this exercise folder. Use a name like index.html, style.css or css/site.css.",
     # generic parts of a message
     "expected": "Expected",
     "found": "Found",
@@ -249,14 +272,56 @@ EN = {
     "preview.fallback": "Preview of {entry} (page files: {files}). Open this notebook in JupyterLab with webgrader installed to see the page.",
 }
 
-CATALOGS = {"en": EN}
-
-
 def language() -> str:
-    return os.environ.get("WEBGRADER_LANG", "en").split("_")[0].lower() or "en"
+    """The learner's language for the submission at hand ("en", "sv", "uk", ...)."""
+    return _language.current()
+
+
+def languages() -> list[str]:
+    """English and every language with a catalog in locale/."""
+    return ["en", *sorted(p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))]
+
+
+@lru_cache(maxsize=16)
+def catalog(lang: str) -> gettext.NullTranslations:
+    """The compiled catalog of `lang`: locale/LANG/LC_MESSAGES/webgrader.mo, compiled at install
+    (setup.py, scripts/setup.sh). Where it is missing or older than its .po (a fresh clone, a
+    .po just edited), the .po is compiled in memory, so the grader never speaks an old catalog."""
+    folder = LOCALE_DIR / lang / "LC_MESSAGES"
+    po, mo = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
+    if lang == "en" or not po.is_file():
+        return gettext.NullTranslations()
+    if mo.is_file() and mo.stat().st_mtime >= po.stat().st_mtime:
+        with open(mo, "rb") as f:
+            return gettext.GNUTranslations(f)
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with open(po, "rb") as f:
+        compiled = io.BytesIO()
+        write_mo(compiled, read_po(f, locale=lang))  # fuzzy entries left out, as pybabel compile does
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)
 
 
 def t(key: str, **values) -> str:
     """The sentence for `key` in the learner's language, filled with `values`."""
-    template = CATALOGS.get(language(), EN).get(key) or EN[key]
-    return template.format(**values)
+    english = EN[key]
+    lang = language()
+    template = catalog(lang).pgettext(key, english) if lang != "en" else english
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError, ValueError):  # a translation with a broken placeholder: English
+        return english.format(**values)
+
+
+def localise(text):
+    """An instructor's own text in the learner's language: a plain string as it is, a dict
+    {"en": ..., "sv": ..., "uk": ...} by language, English where hers is missing."""
+    if not isinstance(text, dict):
+        return text
+    by_language = {_language.normalise(k) or k: v for k, v in text.items()}
+    for lang in (language(), "en"):
+        if by_language.get(lang):
+            return by_language[lang]
+    return next((v for v in text.values() if v), "")

@@ -61,7 +61,7 @@ def normalise_name(name: str) -> str:
     path = PurePosixPath(name.strip().replace("\\", "/"))
     parts = [p for p in path.parts if p not in ("", ".", "/")]
     if not parts or any(p == ".." for p in parts):
-        raise ValueError(f"{name!r} is not a file name inside this exercise folder")
+        raise ValueError(t("page.bad_name", name=name.strip()))
     return "/".join(parts)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from traitlets import Float, Integer
+from traitlets import Dict, Float, Integer, TraitError, Unicode, validate
 from traitlets.config import Configurable
 from traitlets.config.loader import PyFileConfigLoader
 
@@ -33,7 +33,29 @@ class WebGrader(Configurable):
     tabs_ahead = Integer(0, help="Tabs that load the same page again in the background while a check runs, so that the next check finds it loaded. Each costs CPU: on a 2-core machine 0 graded faster (about 13% in bulk, 14% per submission), so turn it on only with cores to spare.").tag(config=True)
     busy_factor = Float(4.0, help="How far a time limit may stretch when the grading machine is busy: a page that is still loading (or clicking, or being checked) at its limit, whose own renderer used less CPU time than the limit while the machine's cores were busy with other work, gets up to this many times the limit, so that a correct page is not failed because the machine was busy. A page that uses the whole limit itself (a loop) fails at the limit as before. 1 turns stretching off.").tag(config=True)
     # What `webgrader autograde` accepts from a submission before nbgrader reads it.
+    # The language a learner reads her checks and feedback in (see language.py for the order).
+    language = Unicode("en", help="Language of every check, result and feedback a learner reads: \"en\" (English), \"sv\" (Swedish) or \"uk\" (Ukrainian). In the course's nbgrader_config.py it is the class's default; in a learner's own Jupyter config (~/.jupyter/nbgrader_config.py) it is hers, for the checks she runs in JupyterLab. A notebook's metadata {\"webgrader\": {\"language\": \"uk\"}} and student_languages come before it; $WEBGRADER_LANG overrides them all.").tag(config=True)
+    student_languages = Dict(help="The instructor's roster of languages, learner id -> language, for example {\"olena\": \"uk\", \"anna\": \"sv\"}: webgrader autograde, nbgrader autograde and the feedback give each learner her checks in her language. Learners not listed get their notebook's metadata language, else c.WebGrader.language.").tag(config=True)
     max_notebook_mb = Float(50.0, help="Largest submitted notebook, in MB, that `webgrader autograde` reads; a bigger one is reported as not graded, before anything reads it. Learner notebooks are mostly outputs (page previews with photos pasted in, about 10 MB at most); grading needs about 4 times the notebook's size in memory.").tag(config=True)
+
+    @validate("language")
+    def _a_known_language(self, proposal):
+        return _known_language(proposal.value, "c.WebGrader.language")
+
+    @validate("student_languages")
+    def _known_languages(self, proposal):
+        return {student: _known_language(lang, f"c.WebGrader.student_languages[{student!r}]")
+                for student, lang in proposal.value.items()}
+
+
+def _known_language(value, option: str) -> str:
+    from .language import normalise
+    from .messages import languages
+
+    if normalise(value) not in languages():
+        raise TraitError(f"{option} = {value!r}: webgrader writes in {', '.join(map(repr, languages()))}. "
+                         "Set one of them in nbgrader_config.py (webgrader config lists the options).")
+    return normalise(value)
 
 
 @dataclass(frozen=True)
@@ -78,6 +100,33 @@ def _limits_for(folder: str) -> Limits:
 
 def current_limits() -> Limits:
     return _limits_for(os.getcwd())
+
+
+def load_user_config():
+    """The traitlets Config of the user's own Jupyter config files (nbgrader_config.py and
+    jupyter_config.py in ~/.jupyter and the other Jupyter config folders; the user's own win).
+    A new Config each time: the caller may merge into it."""
+    from jupyter_core.paths import jupyter_config_path
+    from traitlets.config import Config
+
+    config = Config()
+    config.merge(_user_config(tuple(jupyter_config_path())))
+    return config
+
+
+@lru_cache(maxsize=4)
+def _user_config(folders: tuple[str, ...]):
+    from traitlets.config import Config
+
+    config = Config()
+    for folder in reversed(folders):
+        for name in ("jupyter_config.py", "nbgrader_config.py"):
+            if os.path.isfile(os.path.join(folder, name)):
+                try:
+                    config.merge(PyFileConfigLoader(name, path=folder).load_config())
+                except Exception:  # someone else's broken file must not stop grading
+                    pass
+    return config
 
 
 def load_course_config(path: Path):
