@@ -151,7 +151,7 @@ EN = {
     "service.refused.which_notebook": "This assignment has several notebooks: {names}. Hand in one of them with its name unchanged.",
     "service.refused.not_ipynb": "“{filename}” is not a notebook. Choose the file that ends in .ipynb (in JupyterLab: right-click the notebook, Download).",
     "service.refused.not_notebook": "“{filename}” is not a notebook that Jupyter can open: it may be cut off or damaged. Open it in JupyterLab, save it, and hand it in again; or fetch the assignment again and copy your work into it.",
-    "service.refused.other_notebook": "“{filename}” is not the notebook of {assignment}: none of its graded cells is there. Check that you chose the right file and the right assignment.",
+    "service.refused.other_notebook": "“{filename}” is not the notebook of {assignment}: most of its graded cells belong to another assignment. Check that you chose the right file and the right assignment.",
     "service.refused.late": "The due date ({due}) has passed and this course does not accept late work. Talk to your instructor.",
     "service.refused.busy": "The service is busy; nothing was stored. Wait a minute and hand it in again.",
     "service.not_found": "There is nothing here (or it is not yours). Go back to your submissions.",

@@ -92,7 +92,7 @@ def late_text(seconds: float) -> str:
 def submission(sub, base: str, feedback: list[str], refresh: int, notice: str = "") -> str:
     pending = sub.status in ("queued", "grading")
     parts = [f"<h1>{esc(sub.assignment)}</h1>"]
-    if notice:
+    if notice and pending:
         parts.append(message(notice))
     parts.append(f"<p>{esc(sub.student)} · {when(sub.received_at)}</p>")
     parts.append(message(status_text(sub), error=sub.status == "failed"))
