@@ -124,3 +124,25 @@ def test_fifty_uploads_at_once_are_all_stored_graded_and_released_to_the_right_l
         {name: nb.score for name, nb in learners.items()}
     feedback_of = {p.parent.parent.name for p in (course / "feedback").glob("*/click-counter/counter.html")}
     assert feedback_of == set(learners)
+
+
+from test_bulk import postgres  # noqa: E402,F401  (a real PostgreSQL server on a free port)
+
+
+def test_the_service_keeps_its_state_in_postgresql_when_db_url_says_so(tmp_path, postgres):  # noqa: F811
+    course = make_course(tmp_path / "course", f"c.WebGraderService.db_url = {postgres!r}")
+    notebooks = sample_notebooks(course, tmp_path / "notebooks")
+    token = issue_tokens(course, ["olena"])["olena"]
+    svc = Service(course, workers=1).start()
+    try:
+        with svc.client(token) as olena:
+            sid = upload(olena, notebooks[("olena", "profile-page")]).json()["id"]
+            assert wait_done(olena, [sid])[sid]["score"] == 9.0
+    finally:
+        svc.stop()
+    assert not (course / "service" / "service.db").exists(), "no SQLite file when PostgreSQL is configured"
+    import sqlalchemy
+
+    with sqlalchemy.create_engine(postgres.replace("postgresql://", "postgresql+psycopg://")).connect() as conn:
+        assert conn.execute(sqlalchemy.text("select student, status, gradings from webgrader_submissions")).all() == \
+            [("olena", "graded", 1)]

@@ -58,6 +58,8 @@ class Token(Base):
 
 class Database:
     def __init__(self, url: str):
+        if url.startswith("postgresql://"):  # SQLAlchemy's default driver is psycopg2; webgrader[postgres] is psycopg 3
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
         self.url = url
         options = {"connect_args": {"timeout": 30}} if url.startswith("sqlite") else {"pool_pre_ping": True}
         self.engine = create_engine(url, **options)
