@@ -199,6 +199,25 @@ class ApiAssignments(ApiBase):
         self.finish({"assignments": released_assignments(self.ctx.course_root)})
 
 
+class ApiRelease(ApiBase):
+    """A released assignment's files as one zip, for the HTTP exchange's fetch."""
+
+    def get(self, assignment):
+        import io
+        import zipfile
+
+        if assignment not in released_assignments(self.ctx.course_root):
+            raise web.HTTPError(404)
+        folder = self.ctx.course_root / "release" / assignment
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and not path.is_symlink() and not any(p.startswith(".") for p in path.relative_to(folder).parts):
+                    zf.write(path, str(path.relative_to(folder)))
+        self.set_header("Content-Type", "application/zip")
+        self.finish(buffer.getvalue())
+
+
 class ApiSubmissions(ApiBase):
     def get(self):
         user = self.current_user
@@ -234,7 +253,7 @@ def handlers(ctx: Context, base: str) -> list:
     routes = [
         (r"", Home), (r"login", Login), (r"logout", Logout), (r"upload", Upload),
         (r"submissions/([^/]+)", SubmissionPage), (r"submissions/([^/]+)/feedback/([^/]+)", Feedback),
-        (r"api/assignments", ApiAssignments), (r"api/submissions", ApiSubmissions),
+        (r"api/assignments", ApiAssignments), (r"api/assignments/([^/]+)/release.zip", ApiRelease), (r"api/submissions", ApiSubmissions),
         (r"api/submissions/([^/]+)", ApiSubmission), (r"api/submissions/([^/]+)/feedback/([^/]+)", Feedback),
     ]
     if ctx.options.auth != "hub":
