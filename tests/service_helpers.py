@@ -114,9 +114,17 @@ class Service:
                         ppid = int(f.read().rsplit(")", 1)[1].split()[1])
                 except (OSError, ValueError, IndexError):
                     continue
-                if ppid == self.proc.pid:
+                if ppid == self.proc.pid and b"spawn_main" in _cmdline(int(entry)):  # not multiprocessing's resource tracker
                     out.append(int(entry))
         return out
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
 
 
 def upload(client: httpx.Client, nb: Notebook, assignment: str | None = None) -> httpx.Response:

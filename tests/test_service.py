@@ -191,3 +191,16 @@ def test_tokens_are_stored_only_as_hashes(course, tokens):
     db = sqlite3.connect(course / "service" / "service.db")
     stored = json.dumps(db.execute("select * from webgrader_tokens").fetchall())
     assert "olena" in stored and not any(token in stored for token in tokens.values())
+
+
+def test_behind_a_hub_the_hub_groups_say_who_is_a_learner_and_who_an_instructor():
+    from webgrader.service.auth import from_hub_model
+    from webgrader.service.config import WebGraderService
+
+    options = WebGraderService(instructors=["head"])
+    assert from_hub_model({"name": "olena", "groups": ["learners"]}, options).instructor is False
+    assert from_hub_model({"name": "teacher", "groups": ["instructors", "learners"]}, options).instructor is True
+    assert from_hub_model({"name": "head", "groups": []}, options).instructor is True
+    assert from_hub_model({"name": "root", "groups": [], "admin": True}, options).instructor is True
+    assert from_hub_model({"name": "visitor", "groups": ["other-course"]}, options) is None, "not in this course"
+    assert from_hub_model(None, options) is None

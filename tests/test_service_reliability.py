@@ -91,6 +91,27 @@ def test_a_service_killed_while_grading_grades_every_accepted_submission_exactly
         {name: nb.score for name, nb in learners.items()}
 
 
+def test_a_grading_worker_killed_in_the_middle_is_replaced_and_the_submission_graded_once(tmp_path):
+    course = make_course(tmp_path / "course")
+    notebooks = sample_notebooks(course, tmp_path / "notebooks")
+    token = issue_tokens(course, ["olena"])["olena"]
+    svc = Service(course, workers=1).start()
+    try:
+        with svc.client(token) as olena:
+            sid = upload(olena, notebooks[("olena", "profile-page")]).json()["id"]
+            deadline = time.monotonic() + 600
+            while olena.get(f"api/submissions/{sid}").json()["status"] != "grading":
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+            [worker] = svc.worker_pids()
+            os.kill(worker, 9)
+            done = wait_done(olena, [sid])[sid]
+            assert done["status"] == "graded" and done["score"] == 9.0 and done["gradings"] == 1
+            assert worker not in svc.worker_pids() and len(svc.worker_pids()) == 1, "a new worker took its place"
+    finally:
+        svc.stop()
+
+
 def test_fifty_uploads_at_once_are_all_stored_graded_and_released_to_the_right_learner(tmp_path):
     course = make_course(tmp_path / "course")
     notebooks = sample_notebooks(course, tmp_path / "notebooks")

@@ -155,6 +155,7 @@ EN = {
     "service.refused.late": "The due date ({due}) has passed and this course does not accept late work. Talk to your instructor.",
     "service.refused.busy": "The service is busy; nothing was stored. Wait a minute and hand it in again.",
     "service.not_found": "There is nothing here (or it is not yours). Go back to your submissions.",
+    "service.refused.bad_name": "Your user name “{name}” cannot be used for handing in (only letters, digits and . _ - @ + are). Ask your instructor to give you a sign-in with a plain name.",
 }
 
 CATALOGS = {"en": EN}

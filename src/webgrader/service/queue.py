@@ -18,6 +18,7 @@ from .storage import Storage
 
 log = logging.getLogger("webgrader.service")
 
+MAX_DEATHS = 2  # a submission whose grading kills its worker this often is marked failed
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"  # nbgrader's timestamp.txt, in UTC
 
 
@@ -86,6 +87,7 @@ class GradingQueue:
         self.wake = asyncio.Event()
         self._tasks: set[asyncio.Task] = set()
         self._stopping = False
+        self.deaths: dict[str, int] = {}  # submission id -> workers that died grading it, in this process
 
     def start(self) -> None:
         again = self.db.requeue_interrupted()
@@ -138,10 +140,15 @@ class GradingQueue:
         try:
             out = await worker.call(self.job(sub), self.timeout)
         except WorkerDied:
-            log.warning("a grading worker died while grading %s; it is replaced and the submission queued again", sub.id)
             worker.kill()
             worker = Worker(self.context)
-            self.db.move(sub.id, GRADING, QUEUED, started_at=None)
+            self.deaths[sub.id] = self.deaths.get(sub.id, 0) + 1
+            if self.deaths[sub.id] >= MAX_DEATHS:  # it is the submission that kills workers: stop trying
+                self.db.move(sub.id, GRADING, FAILED, finished_at=utcnow(), message=t("service.status.not_graded"),
+                             detail=f"its grading worker died {MAX_DEATHS} times (out of memory?); see the service's log")
+            else:
+                log.warning("a grading worker died while grading %s; replaced, and the submission queued again", sub.id)
+                self.db.move(sub.id, GRADING, QUEUED, started_at=None)
             return
         except asyncio.TimeoutError:
             worker.kill()

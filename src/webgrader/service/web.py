@@ -84,7 +84,7 @@ class Base(web.RequestHandler):
 
         user = self.current_user
         if not safe_name(user.name):
-            raise Refused("service.not_found", status=403)
+            raise Refused("service.refused.bad_name", status=403, name=user.name[:80])
         sub = await IOLoop.current().run_in_executor(None, self._store, user, assignment, filename, data)
         self.ctx.queue.poke()
         notice = t("service.accepted")
