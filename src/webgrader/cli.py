@@ -83,6 +83,42 @@ def _lab_setup(args) -> int:
     return 0
 
 
+def _serve(args) -> int:
+    import asyncio
+
+    from .service.app import load_options, serve
+
+    options = load_options(Path(args.course), port=args.port, ip=args.ip, workers=args.workers, auth=args.auth)
+    try:
+        asyncio.run(serve(Path(args.course), options))
+    except ValueError as exc:
+        print(f"webgrader serve: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _tokens(args) -> int:
+    from .service import tokens
+    from .service.app import load_options, open_database
+
+    db = open_database(Path(args.course).resolve(), load_options(Path(args.course)))
+    if args.action == "add":
+        try:
+            for name in args.names:
+                print(f"{name}\t{tokens.issue(db, name, tokens.INSTRUCTOR if args.instructor else tokens.LEARNER)}")
+        except ValueError as exc:
+            print(f"webgrader tokens: {exc}", file=sys.stderr)
+            return 2
+    elif args.action == "revoke":
+        for name in args.names:
+            if not tokens.revoke(db, name):
+                print(f"webgrader tokens: {name} has no token", file=sys.stderr)
+    else:
+        for name, role in tokens.listing(db):
+            print(f"{name}\t{role}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="webgrader", description="Grade web pages written in Jupyter notebooks.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -118,6 +154,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--config-dir", default=None,
                    help="the Jupyter configuration folder to write (default: the user's, ~/.jupyter; /etc/jupyter for everyone)")
     p.set_defaults(func=_lab_setup)
+    p = sub.add_parser("serve", help="run the course's grading service: learners hand in, get graded at once, see their feedback")
+    p.add_argument("--course", default=".", help="the course folder (default: here)")
+    p.add_argument("--port", type=int, default=None, help="port (default: c.WebGraderService.port, 8765; 0: any free port)")
+    p.add_argument("--ip", default=None, help="address to listen on (default: c.WebGraderService.ip, 127.0.0.1)")
+    p.add_argument("--workers", type=int, default=None, help="grading worker processes (default: c.WebGraderService.workers)")
+    p.add_argument("--auth", choices=["tokens", "hub"], default=None, help="sign-in by tokens (standalone) or JupyterHub")
+    p.set_defaults(func=_serve)
+    p = sub.add_parser("tokens", help="issue, list or revoke the grading service's sign-in tokens (a course without a hub)")
+    p.add_argument("action", choices=["add", "list", "revoke"])
+    p.add_argument("names", nargs="*", help="learner (or instructor) names")
+    p.add_argument("--instructor", action="store_true", help="the tokens added are instructors' (they see every submission)")
+    p.add_argument("--course", default=".", help="the course folder (default: here)")
+    p.set_defaults(func=_tokens)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -1,0 +1,273 @@
+"""HTTP: the learner's pages and the JSON API, both answering only what the caller may see.
+
+A submission that is not the caller's answers exactly as one that does not exist (404), so ids
+cannot be probed. Programs send `Authorization: token ...` and need no XSRF token; browser
+forms carry tornado's XSRF token.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from tornado import web
+
+from ..messages import t
+from . import html
+from .auth import COOKIE, HubOAuthenticated, User, from_hub_model, from_token
+from .checks import Refused, released_assignments
+from .db import QUEUED, Database, Submission, utcnow
+from .storage import Storage, new_id, safe_name
+
+# Feedback pages hold learner content: shown sandboxed (no scripts, no access to this origin's cookies).
+FEEDBACK_CSP = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:"
+
+
+@dataclass
+class Context:
+    course_root: Path
+    options: object  # WebGraderService
+    db: Database
+    storage: Storage
+    queue: object  # GradingQueue
+
+
+class Base(web.RequestHandler):
+    def initialize(self, ctx: Context):
+        self.ctx = ctx
+        if self.ctx.options.auth == "hub":
+            self.hub_auth = self.settings["hub_auth"]
+
+    @property
+    def base(self) -> str:
+        return self.settings["base"]
+
+    def get_current_user(self):
+        return from_token(self, self.ctx.db, set(self.ctx.options.instructors))
+
+    def get_login_url(self):
+        return self.base
+
+    def check_xsrf_cookie(self):
+        if self.request.headers.get("Authorization"):
+            return None  # a program with a token: not a browser that another site could drive
+        return super().check_xsrf_cookie()
+
+    def set_default_headers(self):
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Referrer-Policy", "no-referrer")
+        self.set_header("X-Frame-Options", "DENY")
+
+    @property
+    def xsrf_field(self) -> str:
+        return self.xsrf_form_html()
+
+    def owned(self, submission_id: str) -> Submission:
+        """The caller's submission (any, for an instructor); 404 for anything else."""
+        try:
+            self.ctx.storage.folder(submission_id)
+        except ValueError:
+            raise web.HTTPError(404) from None
+        sub = self.ctx.db.get(submission_id)
+        if sub is None or not self.current_user.may_see(sub.student):
+            raise web.HTTPError(404)
+        return sub
+
+    def feedback_names(self, sub: Submission) -> list[str]:
+        if sub.status != "graded":
+            return []
+        folder = self.ctx.storage.feedback_folder(sub.id)
+        return sorted(p.name for p in folder.glob("*.html")) if folder.is_dir() else []
+
+    async def accept(self, assignment: str, filename: str, data: bytes) -> tuple[Submission, str]:
+        """Check, store durably, commit, queue: only then is the upload acknowledged."""
+        from tornado.ioloop import IOLoop
+
+        user = self.current_user
+        if not safe_name(user.name):
+            raise Refused("service.refused.bad_name", status=403, name=user.name[:80])
+        sub = await IOLoop.current().run_in_executor(None, self._store, user, assignment, filename, data)
+        self.ctx.queue.poke()
+        notice = t("service.accepted")
+        return sub, notice
+
+    def _store(self, user: User, assignment: str, filename: str, data: bytes) -> Submission:
+        from .checks import check_upload
+
+        now = utcnow()
+        ok = check_upload(self.ctx.course_root, assignment, filename, data, max_mb=self.ctx.options.max_upload_mb,
+                          accept_late=self.ctx.options.accept_late, now=now)
+        sub_id = new_id()
+        self.ctx.storage.write_notebook(sub_id, ok.notebook, data)
+        sub = Submission(id=sub_id, student=user.name, assignment=ok.assignment, notebook=ok.notebook,
+                         received_at=now, late_seconds=ok.late_seconds, status=QUEUED, message="", detail="",
+                         gradings=0)
+        self.ctx.db.add(sub)
+        return sub
+
+    def write_error(self, status_code, **kwargs):
+        if self.request.path.startswith(self.base + "api/"):
+            self.finish({"error": status_code, "message": t("service.not_found") if status_code == 404 else self._reason})
+        else:
+            self.finish(html.page(str(status_code), html.message(
+                t("service.not_found") if status_code == 404 else f"{status_code} {self._reason}", True)
+                + f'<p><a href="{self.base}">{t("service.back")}</a></p>'))
+
+
+class Home(Base):
+    def get(self):
+        if self.current_user is None:
+            if self.ctx.options.auth == "hub":
+                return self.redirect(self.get_login_url())
+            return self.finish(html.page(t("service.signin.title"), html.signin(self.base + "login", self.xsrf_field)))
+        self.finish(self.home())
+
+    def home(self, notice: str = "", error: str = "") -> str:
+        user = self.current_user
+        subs = self.ctx.db.submissions(None if user.instructor else user.name)
+        return html.home(user, self.base, self.xsrf_field, released_assignments(self.ctx.course_root), subs,
+                         self.ctx.options.max_upload_mb, notice, error)
+
+
+class Login(Base):
+    def post(self):
+        token = self.get_body_argument("token", "").strip()
+        if not from_token_value(self.ctx.db, token):
+            self.set_status(403)
+            return self.finish(html.page(t("service.signin.title"), html.signin(
+                self.base + "login", self.xsrf_field, t("service.signin.wrong"))))
+        self.set_signed_cookie(COOKIE, token, expires_days=30, httponly=True, samesite="Lax", path=self.base)
+        self.redirect(self.base)
+
+
+def from_token_value(db, token: str):
+    from .tokens import who
+
+    return who(db, token)
+
+
+class Logout(Base):
+    def post(self):
+        self.clear_cookie(COOKIE, path=self.base)
+        self.redirect(self.base)
+
+
+class Upload(Home):
+    @web.authenticated
+    async def post(self):
+        files = self.request.files.get("notebook") or [{}]
+        upload = files[0]
+        try:
+            sub, notice = await self.accept(self.get_body_argument("assignment", ""), upload.get("filename", ""),
+                                            upload.get("body", b""))
+        except Refused as refusal:
+            self.set_status(refusal.status)
+            return self.finish(self.home(error=refusal.message))
+        self.redirect(f"{self.base}submissions/{sub.id}?new=1")
+
+
+class SubmissionPage(Base):
+    @web.authenticated
+    def get(self, submission_id):
+        sub = self.owned(submission_id)
+        notice = t("service.accepted") if self.get_query_argument("new", "") else ""
+        self.finish(html.submission(sub, self.base, self.feedback_names(sub), self.ctx.options.refresh_seconds, notice))
+
+
+class Feedback(Base):
+    @web.authenticated
+    def get(self, submission_id, name):
+        sub = self.owned(submission_id)
+        if name not in self.feedback_names(sub):  # only names that exist: no path is built from `name` otherwise
+            raise web.HTTPError(404)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Content-Security-Policy", FEEDBACK_CSP)
+        self.finish((self.ctx.storage.feedback_folder(sub.id) / name).read_bytes())
+
+
+class ApiBase(Base):
+    def prepare(self):
+        if self.current_user is None:
+            raise web.HTTPError(403)
+
+    def refuse(self, refusal: Refused):
+        self.set_status(refusal.status)
+        self.finish({"error": refusal.key, "message": refusal.message})
+
+
+class ApiAssignments(ApiBase):
+    def get(self):
+        self.finish({"assignments": released_assignments(self.ctx.course_root)})
+
+
+class ApiRelease(ApiBase):
+    """A released assignment's files as one zip, for the HTTP exchange's fetch."""
+
+    def get(self, assignment):
+        import io
+        import zipfile
+
+        if assignment not in released_assignments(self.ctx.course_root):
+            raise web.HTTPError(404)
+        folder = self.ctx.course_root / "release" / assignment
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and not path.is_symlink() and not any(p.startswith(".") for p in path.relative_to(folder).parts):
+                    zf.write(path, str(path.relative_to(folder)))
+        self.set_header("Content-Type", "application/zip")
+        self.finish(buffer.getvalue())
+
+
+class ApiSubmissions(ApiBase):
+    def get(self):
+        user = self.current_user
+        student = self.get_query_argument("student", None) if user.instructor else user.name
+        subs = self.ctx.db.submissions(student, self.get_query_argument("assignment", None))
+        self.finish({"submissions": [dict(s.as_dict(), feedback=self.feedback_names(s)) for s in subs]})
+
+    async def post(self):
+        """A notebook as the body (or a multipart form with `notebook`); ?assignment=NAME&filename=NAME."""
+        files = self.request.files.get("notebook")
+        if files:
+            filename, data = files[0].get("filename", ""), files[0].get("body", b"")
+        else:
+            filename, data = self.get_argument("filename", ""), self.request.body
+        try:
+            sub, _ = await self.accept(self.get_argument("assignment", ""), filename, data)
+        except Refused as refusal:
+            return self.refuse(refusal)
+        self.set_status(201)
+        self.finish(sub.as_dict())
+
+
+class ApiSubmission(ApiBase):
+    def get(self, submission_id):
+        sub = self.owned(submission_id)
+        data = dict(sub.as_dict(), feedback=self.feedback_names(sub))
+        if self.current_user.instructor:
+            data["detail"] = sub.detail
+        self.finish(data)
+
+
+def handlers(ctx: Context, base: str) -> list:
+    routes = [
+        (r"", Home), (r"login", Login), (r"logout", Logout), (r"upload", Upload),
+        (r"submissions/([^/]+)", SubmissionPage), (r"submissions/([^/]+)/feedback/([^/]+)", Feedback),
+        (r"api/assignments", ApiAssignments), (r"api/assignments/([^/]+)/release.zip", ApiRelease), (r"api/submissions", ApiSubmissions),
+        (r"api/submissions/([^/]+)", ApiSubmission), (r"api/submissions/([^/]+)/feedback/([^/]+)", Feedback),
+    ]
+    if ctx.options.auth != "hub":
+        return [(base + pattern, cls, {"ctx": ctx}) for pattern, cls in routes]
+    from .auth import HubOAuthCallbackHandler
+
+    # Behind a hub the hub's mixin comes first: its sign-in, XSRF and token handling win.
+    out = [(base + pattern, type(cls.__name__, (HubRoles, cls), {}), {"ctx": ctx}) for pattern, cls in routes]
+    out.append((base + "oauth_callback", HubOAuthCallbackHandler))
+    return out
+
+
+class HubRoles(HubOAuthenticated):
+    """The hub says who is calling; the hub groups say learner or instructor."""
+
+    def get_current_user(self):
+        return from_hub_model(super().get_current_user(), self.ctx.options)

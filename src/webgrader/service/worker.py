@@ -1,0 +1,115 @@
+"""A grading worker process: warm browser, then one job after another from its pipe.
+
+A job puts the stored notebook into submitted/STUDENT/ASSIGNMENT/ (with nbgrader's
+timestamp.txt), grades it with `webgrader.bulk.grade_one` exactly as `webgrader autograde`
+does (the kernel-free path, or nbgrader's kernel path for what it refuses), then generates
+that learner's feedback with nbgrader's GenerateFeedback for that student only, and copies it
+next to the stored submission, where only she (and instructors) can fetch it.
+"""
+from __future__ import annotations
+
+import ctypes
+import logging
+import shutil
+import signal
+from pathlib import Path
+
+
+def _die_with_parent() -> None:
+    """Linux: this process gets SIGKILL when the service dies, even by SIGKILL (no orphans)."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _warm() -> None:
+    """Import grading and start the browser now, not at the first learner's submission."""
+    try:
+        import nbgrader.converters  # noqa: F401  (about a second)
+
+        from .. import harness
+        from ..fastpath import warm_loop
+
+        warm_loop.run(harness.start_browser())
+    except Exception as exc:  # the first job then reports why grading cannot start
+        logging.getLogger("webgrader.service").warning("worker warm-up failed: %s", exc)
+
+
+def main(conn) -> None:
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the service decides when workers stop
+    from ..bulk import skip_unused_slow_imports
+
+    skip_unused_slow_imports()
+    _warm()
+    conn.send({"ready": True})
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        conn.send(grade(**job))
+
+
+def _course_config(course_root: Path, assignment: str, student: str):
+    from ..settings import load_course_config
+
+    config = load_course_config(course_root / "nbgrader_config.py")
+    config.CourseDirectory.root = str(course_root)
+    config.CourseDirectory.assignment_id = assignment
+    config.CourseDirectory.student_id = student
+    return config
+
+
+def place_submission(course_root: Path, student: str, assignment: str, notebook: str, stored: Path,
+                     timestamp: str) -> Path:
+    """submitted/STUDENT/ASSIGNMENT/ holds exactly this submission, as nbgrader's collect leaves it."""
+    folder = course_root / "submitted" / student / assignment
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    shutil.copyfile(stored, folder / notebook)
+    (folder / "timestamp.txt").write_text(timestamp)
+    return folder
+
+
+def generate_feedback(course_root: Path, assignment: str, student: str, into: Path) -> list[str]:
+    """nbgrader's feedback for this one student, copied into `into`; the HTML files' names."""
+    from nbgrader.converters import GenerateFeedback
+    from nbgrader.coursedir import CourseDirectory
+
+    config = _course_config(course_root, assignment, student)
+    config.GenerateFeedback.force = True
+    log = logging.getLogger(f"webgrader.service.feedback.{student}")
+    log.propagate = False
+    log.addHandler(logging.NullHandler())
+    GenerateFeedback(coursedir=CourseDirectory(config=config), config=config, log=log).start()
+    made = course_root / "feedback" / student / assignment
+    into.mkdir(parents=True, exist_ok=True)
+    names = []
+    for page in sorted(made.glob("*.html")):
+        shutil.copyfile(page, into / page.name)
+        names.append(page.name)
+    return names
+
+
+def grade(course_root: str, submission_id: str, student: str, assignment: str, notebook: str,
+          stored: str, timestamp: str, feedback_dir: str) -> dict:
+    """Grade one stored submission and make its feedback. Never raises: failures are in the result."""
+    from ..bulk import grade_one
+
+    root = Path(course_root)
+    out = {"id": submission_id, "status": "failed", "score": None, "max_score": None, "path": "",
+           "error": "", "refused": False, "feedback": []}
+    try:
+        place_submission(root, student, assignment, notebook, Path(stored), timestamp)
+        result = grade_one(root, assignment, student, force=True)
+        out.update(status=result.status, score=result.score, max_score=result.max_score, path=result.path,
+                   error=result.error, refused=result.refused)
+        if result.status == "graded":
+            out["feedback"] = generate_feedback(root, assignment, student, Path(feedback_dir))
+    except Exception as exc:  # reported, the worker lives on
+        out.update(status="failed", error=f"{type(exc).__name__}: {exc}")
+    return out
