@@ -59,6 +59,16 @@ class BrowserLog:
         context.on("page", lambda p: p.on("websocket", lambda ws: self.events.append(("websocket", ws.url))))
 
 
+@pytest.fixture(autouse=True)
+def quiet_machine_limits(monkeypatch):
+    """The corpus's time bounds are a quiet machine's: limits do not stretch for a busy one here
+    (test_pagetime.py tests that they do)."""
+    from webgrader import grading
+    from webgrader.settings import Limits
+
+    monkeypatch.setattr(grading, "current_limits", lambda: Limits(busy_factor=1.0))
+
+
 @pytest.fixture(scope="module")
 def trap():
     server = Trap()

@@ -30,6 +30,10 @@ from .messages import t
 from .results import CheckFailed, CheckResult
 from .settings import Limits, current_limits
 
+# Loads of the same files that may run out of even the stretched limit (a machine too busy)
+# before they fail at once in the rest of the submission: each try may cost busy_factor times the limit.
+MACHINE_TRIES = 2
+
 _current: contextvars.ContextVar = contextvars.ContextVar("webgrader_grading", default=None)
 # The grading of a kernel (or of code that never opened one), per event loop: made by the first
 # open_page(), ended by end_submission().
@@ -88,6 +92,7 @@ class Grading:
         # checks of this submission fail at once. Never shared with another submission.
         self.hung_loads: dict[str, str] = {}
         self.hung_actions: set[tuple] = set()
+        self._machine_timeouts: dict[str, int] = {}  # loads that ran out of even the stretched limit, by content
         # Whether more open_page() calls are to come: the kernel-free grader knows (it sees the
         # remaining cells); elsewhere assume so.
         self.more_loads_expected = True
@@ -240,8 +245,11 @@ class Grading:
         except (_PageHung, PlaywrightTimeout) as exc:
             crashed = tab.crashed or _is_crash(exc)
             message, hint = learner_page.load_failure(crashed)
-            if crashed or learner_page.looked is None or learner_page.looked.why != "machine":
-                self.hung_loads[key] = (message, hint)  # it really hung: the same files fail at once from now on
+            machine = not crashed and learner_page.looked is not None and learner_page.looked.why == "machine"
+            if machine:  # maybe only the machine's fault: tried once more, remembered after the second time
+                self._machine_timeouts[key] = self._machine_timeouts.get(key, 0) + 1
+            if not machine or self._machine_timeouts[key] >= MACHINE_TRIES:
+                self.hung_loads[key] = (message, hint)  # the same files fail at once from now on
             problems = learner_page.problems()
             await self._discard_current(limits)
             fail(CheckResult(name, False, message=message, hint=hint, js_errors=problems))

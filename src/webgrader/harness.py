@@ -266,7 +266,8 @@ class LearnerPage(PageChecks):
 
         try:
             return await pagetime.within(awaitable, seconds, browser=self.grading.browser,
-                                         busy_factor=max(1.0, self.limits.busy_factor), on_stretch=stretched)
+                                         busy_factor=max(1.0, self.limits.busy_factor), on_stretch=stretched,
+                                         serving=lambda: self.sandbox.in_flight > 0)
         except pagetime.PageTimeout as exc:
             self.looked = exc.looked
             if exc.looked.why == "machine":  # ran out even stretched: the instructor hears of it

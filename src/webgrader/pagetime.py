@@ -69,7 +69,7 @@ def _idle_share(before, after) -> float | None:
 
 
 # Seconds the browser process has to say what its processes used; one that does not is flooded.
-ASK_WITHIN = 1.0
+ASK_WITHIN = 2.0
 UNANSWERED = "unanswered"
 
 
@@ -94,10 +94,12 @@ def _used(before, after, kind: str) -> float | None:
     return max(deltas, default=0.0)
 
 
-async def within(awaitable, seconds: float, *, browser, busy_factor: float, on_stretch=None):
+async def within(awaitable, seconds: float, *, browser, busy_factor: float, on_stretch=None, serving=None):
     """Await `awaitable` under a limit of `seconds` of the page's own time (see the module's
     docstring); raises PageTimeout with what the grader saw. `on_stretch(looked)` is called
-    when a call finished only because its limit stretched for a busy machine."""
+    when a call finished only because its limit stretched for a busy machine. `serving()` says
+    whether the grader itself is still sending the page files (big pictures): that time is the
+    grader's, not the page's, and the browser's answers queue behind those files."""
     task = asyncio.ensure_future(awaitable)
     start = time.monotonic()
     try:
@@ -111,29 +113,36 @@ async def within(awaitable, seconds: float, *, browser, busy_factor: float, on_s
             return task.result()
         snapped = time.monotonic()
         before, machine_before = await _processes(browser), _machine()
+        # Unanswered while the grader sent big files: its answer queued behind them, not the page's doing.
+        rebase = before == UNANSWERED and serving is not None and serving()
         await asyncio.wait({task}, timeout=max(0.0, start + seconds - time.monotonic()))
         if task.done():
             return task.result()
         while True:
             after, machine_after = await _processes(browser), _machine()
             now = time.monotonic()
+            if rebase and isinstance(after, dict):
+                before, snapped, rebase = after, start, False  # the page's time counts from this answer on
             page = _used(before, after, "renderer")
             own = None if page is None else page + (snapped - start)  # before the first look: counted as the page's
             idle = _idle_share(machine_before, machine_after)
             busy = idle is not None and idle < BUSY_IDLE_SHARE
             looked = Looked(seconds, now - start, page, _used(before, after, "browser"), busy, "")
-            if UNANSWERED in (before, after):  # the page keeps the browser process itself too busy to answer
+            grader_serving = serving is not None and serving()
+            if grader_serving and now - start < seconds * busy_factor:
+                pass  # the grader's own serving holds the page up: no verdict on the page yet
+            elif UNANSWERED in (before, after) and not rebase:  # the page keeps the browser process itself too busy to answer
                 looked.why = "browser"
                 raise PageTimeout(looked)
-            if own is None or own >= seconds:
+            elif own is None or own >= seconds:
                 looked.why = "page"
                 if looked.browser_cpu is not None and page is not None and looked.browser_cpu > page:
                     looked.why = "browser"
                 raise PageTimeout(looked)
-            if not busy:
+            elif not busy:
                 looked.why = "waiting"
                 raise PageTimeout(looked)
-            if now - start >= seconds * busy_factor:
+            elif now - start >= seconds * busy_factor:
                 looked.why = "machine"
                 raise PageTimeout(looked)
             await asyncio.wait({task}, timeout=min(LOOK_EVERY, start + seconds * busy_factor - now))
