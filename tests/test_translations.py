@@ -205,11 +205,12 @@ def test_a_learners_own_jupyter_config_sets_her_language_in_her_jupyterlab(tmp_p
     assert t("hint") == "Tips"
 
 
-def test_a_page_that_hung_for_one_learner_fails_at_once_for_the_next_in_her_own_language(run):
+def test_a_page_that_hung_fails_at_once_at_its_next_check_in_the_language_of_that_check(run):
     import time
 
     from webgrader import CheckFailed, open_page
 
+    # One submission (the kernel's own grading): a hang is remembered for it, and only for it.
     files = {"index.html": "<script>while (true) {}</script>"}
     with speaking("sv"), pytest.raises(CheckFailed) as first:
         run(open_page(files=files, asset_dir=None))

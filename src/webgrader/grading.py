@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import hashlib
 import time
 from pathlib import Path
@@ -90,7 +91,8 @@ class Grading:
         # Pages that hung while loading, by content, and the steps (files, then each click or
         # typing) after which a page stopped responding: the same files hang again, so later
         # checks of this submission fail at once. Never shared with another submission.
-        self.hung_loads: dict[str, str] = {}
+        # (what hung -> the (message, hint) it gets, made anew each time: in the language of the check that asks)
+        self.hung_loads: dict = {}
         self.hung_actions: set[tuple] = set()
         self._machine_timeouts: dict[str, int] = {}  # loads that ran out of even the stretched limit, by content
         # Whether more open_page() calls are to come: the kernel-free grader knows (it sees the
@@ -204,7 +206,7 @@ class Grading:
                                                         limit=MAX_PAGE_FILE_BYTES / 2**20), hint=t("load.too_big.hint")))
         key = _fingerprint(files, entry, viewport, real_time)
         if key in self.hung_loads:  # these very files hung while loading in this submission before
-            message, hint = self.hung_loads[key]
+            message, hint = self.hung_loads[key]()
             fail(CheckResult(name, False, message=message, hint=hint))
 
         asset_path = Path(asset_dir) if asset_dir is not None else None
@@ -249,7 +251,7 @@ class Grading:
             if machine:  # maybe only the machine's fault: tried once more, remembered after the second time
                 self._machine_timeouts[key] = self._machine_timeouts.get(key, 0) + 1
             if not machine or self._machine_timeouts[key] >= MACHINE_TRIES:
-                self.hung_loads[key] = (message, hint)  # the same files fail at once from now on
+                self.hung_loads[key] = functools.partial(learner_page.load_failure, crashed)  # the same files fail at once from now on
             problems = learner_page.problems()
             await self._discard_current(limits)
             fail(CheckResult(name, False, message=message, hint=hint, js_errors=problems))
@@ -259,7 +261,7 @@ class Grading:
         except Exception as exc:  # a navigation error: the browser could not open the page
             crashed = _is_crash(exc)
             if crashed:
-                self.hung_loads[key] = (t("load.crashed"), t("page.crashed.hint"))
+                self.hung_loads[key] = lambda: (t("load.crashed"), t("page.crashed.hint"))
             await self._discard_current(limits)
             if crashed:
                 fail(CheckResult(name, False, message=t("load.crashed"), hint=t("page.crashed.hint")))
