@@ -3,7 +3,7 @@
     PYTHONPATH=src .venv/bin/python benchmarks/lab_run_all.py [--untouched] [--out /tmp/lab]
 
 Copies release/click-counter to a temporary folder (with the instructor's solution in the page
-cells unless --untouched), starts `jupyter lab` on 127.0.0.1 with a token, opens the notebook in
+cells unless --untouched), starts a learner's `jupyter lab` on 127.0.0.1 (tests/jupyterlab_ui.py, without webgrader's extension), opens the notebook in
 headless Chromium, waits for the kernel, clicks Run > Run All Cells, and times until the summary
 cell shows. Then restarts the kernel and runs the first check cell alone, to see what it says.
 Screenshots at 1280 and 390 px wide go to --out.
@@ -33,7 +33,9 @@ def main() -> None:
 
     from test_self_check import solved_release  # the finished notebook, as the tests build it
 
-    from jupyterlab_session import jupyterlab, menu, open_notebook
+    from playwright.sync_api import sync_playwright
+
+    from jupyterlab_ui import JupyterLab, launch_chromium, menu, wait_idle
 
     work = Path(tempfile.mkdtemp(prefix="webgrader-lab-"))
     folder = work / "click-counter"
@@ -41,9 +43,10 @@ def main() -> None:
     nb = nbformat.read(REPO / "release/click-counter/counter.ipynb", as_version=4) if args.untouched else solved_release()
     nbformat.write(nb, folder / "counter.ipynb")
     try:
-        with jupyterlab(folder, work, log=out / "server.log") as (page, base, token):
+        with JupyterLab(folder, learner=True, extension=False) as lab, sync_playwright() as playwright:
+            browser = launch_chromium(playwright)
             opened = time.monotonic()
-            open_notebook(page, base, token, "counter.ipynb")
+            page = lab.open(browser, "counter.ipynb")
             print(f"notebook open, kernel idle: {time.monotonic() - opened:.1f} s")
             menu(page, "Run", "Run All Cells")
             started = time.monotonic()
@@ -74,7 +77,7 @@ def main() -> None:
             menu(page, "Kernel", "Restart Kernel…")
             page.click(".jp-Dialog-button.jp-mod-accept")
             time.sleep(2)
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+            wait_idle(page, timeout=90_000)
             check = page.locator(".jp-CodeCell", has_text="page = await open_page").first
             check.locator(".jp-InputArea-editor").click()
             page.keyboard.press("Shift+Enter")

@@ -33,11 +33,15 @@ def free_port() -> int:
 
 
 class JupyterLab:
-    """`jupyter lab` serving `root`; `learner=True` sets it up as a learner's (webgrader lab-setup)."""
+    """`jupyter lab` serving `root`; `learner=True` sets it up as a learner's, as README's *For
+    learners* says: nbgrader's instructor tools hidden (webgrader lab-setup), webgrader loaded in
+    every kernel (webgrader.autoload) and nbgrader's Validate in plain words (speak_plainly()).
+    `extension=False`: without webgrader's JupyterLab extension (a learner on another front end)."""
 
-    def __init__(self, root: Path, learner: bool = False, startup_timeout: float = 90.0):
+    def __init__(self, root: Path, learner: bool = False, startup_timeout: float = 90.0, extension: bool = True):
         self.root = Path(root)
         self.learner = learner
+        self.extension = extension
         self.startup_timeout = startup_timeout
         self.port = free_port()
         self.token = secrets.token_hex(16)
@@ -49,7 +53,8 @@ class JupyterLab:
         config, data, settings = self.home / "config", self.home / "data", self.home / "settings"
         # The extension as built in this tree (an editable install links the same files).
         (data / "labextensions").mkdir(parents=True)
-        (data / "labextensions" / EXTENSION_NAME).symlink_to(BUILT_EXTENSION, target_is_directory=True)
+        if self.extension:
+            (data / "labextensions" / EXTENSION_NAME).symlink_to(BUILT_EXTENSION, target_is_directory=True)
         news = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
         news.parent.mkdir(parents=True)
         news.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
@@ -58,7 +63,19 @@ class JupyterLab:
             from webgrader.labsetup import write_lab_setup
 
             write_lab_setup(config, "learner")
+            kernels = self.home / "ipython" / "profile_default"
+            kernels.mkdir(parents=True)
+            (kernels / "ipython_kernel_config.py").write_text('c.InteractiveShellApp.extensions = ["webgrader.autoload"]\n')
+            (config / "nbgrader_config.py").write_text("from webgrader.validation import speak_plainly\nspeak_plainly()\n")
+        if not self.extension:  # also the one an editable install links into the environment
+            page_config = config / "labconfig" / "page_config.json"
+            page_config.parent.mkdir(parents=True, exist_ok=True)
+            settings_now = json.loads(page_config.read_text()) if page_config.is_file() else {}
+            settings_now.setdefault("disabledExtensions", {})[EXTENSION_NAME] = True
+            page_config.write_text(json.dumps(settings_now))
         env = dict(os.environ)
+        if self.learner:
+            env["IPYTHONDIR"] = str(self.home / "ipython")
         env.update({
             "JUPYTER_CONFIG_DIR": str(config),
             "JUPYTER_PATH": str(data),
@@ -192,6 +209,12 @@ def exercise(root: Path, folder: str, assignment: str = "click-counter", pages: 
     for name, data in (files or {}).items():
         (target / name).write_bytes(data)
     return f"{folder}/{notebook_path.name}"
+
+
+def menu(page, top: str, item: str) -> None:
+    """Click `item` in JupyterLab's menu `top`, as a learner does."""
+    page.click(f".lm-MenuBar-itemLabel:text-is('{top}')")
+    page.click(f".lm-Menu-itemLabel:text-is('{item}')")
 
 
 def launch_chromium(playwright):

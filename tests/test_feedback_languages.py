@@ -14,6 +14,8 @@ import pytest
 
 from webgrader.bulk import autograde
 from webgrader.course import Course
+from webgrader.language import speaking
+from webgrader.messages import t
 from webgrader.sample_class import load_class
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,15 +31,20 @@ HINT = {"en": HINT_EN,  # no Ukrainian: a Ukrainian learner reads the English
 # (her notebook's metadata). All three submit daria's page: jQuery from a CDN, so the greeting fails.
 LEARNERS = {"daria": None, "sara": None, "olena": "uk"}
 LANGUAGE = {"daria": "en", "sara": "sv", "olena": "uk"}
-# What each must read, for the check of the greeting and for the check without JavaScript errors.
+# What each must read, for the check of the greeting and for the check without JavaScript errors:
+# the instructor's texts (hers or the English), and the grader's own sentences in her language.
 READS = {
-    "en": [NAME_EN, 'Expected: the text "Hello, Olena!"', "Found: \"\"", f"Hint: {HINT_EN}",
-           "Problems the browser reported", "Hint: Open the browser console (F12) to see the error and the line it happened on."],
-    "sv": [NAME["sv"], "Förväntat: texten ”Hello, Olena!”", "Hittat: ””", f"Tips: {HINT['sv']}",
-           "Problem som webbläsaren rapporterade", "Tips: Öppna webbläsarens konsol (F12) så ser du felet och raden där det inträffade."],
-    "uk": [NAME["uk"], "Очікувалося: текст «Hello, Olena!»", "Знайдено: «»", f"Підказка: {HINT_EN}",
-           "Проблеми, про які повідомив браузер", "Підказка: Відкрийте консоль браузера (F12): там видно помилку й рядок, де вона сталася."],
+    "en": [NAME_EN, 'Expected: the text "Hello, Olena!"', "Found: empty text", f"Hint: {HINT_EN}",
+           "Problems the browser reported", "Hint: Fix the likely cause above first, then check again."],
+    "sv": [NAME["sv"], "Förväntat: texten ”Hello, Olena!”", None, f"Tips: {HINT['sv']}",
+           "Problem som webbläsaren rapporterade", None],
+    "uk": [NAME["uk"], "Очікувалося: текст «Hello, Olena!»", None, f"Підказка: {HINT_EN}",
+           "Проблеми, про які повідомив браузер", None],
 }
+for _lang, _reads in READS.items():  # the sentences written after the catalogs were: as the catalog says them
+    with speaking(_lang):
+        _reads[2] = _reads[2] or f"{t('found')}: {t('text.empty')}"
+        _reads[5] = _reads[5] or f"{t('hint')}: {t('hint.fix_cause_first')}"
 
 
 def _course(root: Path) -> Course:
@@ -123,6 +130,16 @@ def test_each_learner_reads_her_feedback_in_her_language_with_the_same_score(bul
     for sentence in READS[LANGUAGE[student]]:
         assert sentence in feedback[student], f"{student}'s feedback lacks {sentence!r}"
     assert scores[(student, ASSIGNMENT)] == (3.0, 8.0)  # the language changes no verdict
+    # The page's own headings too: the summary's title in her language, no other's.
+    titles = {}
+    for lang in set(LANGUAGE.values()):
+        with speaking(lang):
+            titles[lang] = t("feedback.summary")
+    assert len(set(titles.values())) == len(titles)
+    assert titles[LANGUAGE[student]] in feedback[student]
+    for lang, title in titles.items():
+        if lang != LANGUAGE[student]:
+            assert title not in feedback[student], f"{student}'s feedback has the {lang} heading {title!r}"
 
 
 def test_nbgraders_own_autograde_in_a_kernel_gives_each_learner_her_language(bulk_graded, tmp_path):

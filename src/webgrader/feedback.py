@@ -221,5 +221,10 @@ class FeedbackExporter(Exporter):
         return ".html"
 
     def from_notebook_node(self, nb, resources=None, **kw):
+        from . import language as languages
+
         nb_copy, resources = super().from_notebook_node(nb, resources, **kw)
-        return render_feedback(nb_copy, resources.get("nbgrader", {})), resources
+        info = resources.get("nbgrader", {})
+        # The page's own headings in the learner's language, as her checks were graded in.
+        with languages.speaking(languages.of_submission(self.config, info.get("student"), nb_copy.metadata)):
+            return render_feedback(nb_copy, info), resources
