@@ -87,7 +87,7 @@ def _submit(course: Course, student: str, assignment: str, nb) -> Path:
     return folder
 
 
-def test_python_in_a_learner_cell_is_graded_with_a_kernel_and_a_broken_notebook_is_reported(graded_class, tmp_path):
+def test_python_in_a_learner_cell_of_a_page_only_assignment_is_ignored_and_a_broken_notebook_is_reported(graded_class, tmp_path):
     course = ungraded_copy(graded_class, tmp_path / "course")
     for folder in (course.root / "submitted").iterdir():
         if folder.name not in ("olena", "kateryna"):
@@ -102,7 +102,10 @@ def test_python_in_a_learner_cell_is_graded_with_a_kernel_and_a_broken_notebook_
                            str(course.root)], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "broken: NOT graded" in proc.stdout and "nbgrader autograde click-counter --student broken" in proc.stdout
-    assert "pythonista: graded with a kernel: cell 3 holds code that is not a page" in proc.stdout
+    # The assignment asks only for pages: her Python is emptied (said so) and she is graded without a kernel.
+    assert "pythonista: counter.ipynb: the learner's code cells 3 are not page cells" in proc.stdout, proc.stdout
+    assert "graded with a kernel" not in proc.stdout and "4 graded" not in proc.stdout
+    assert "3 graded (3 without a kernel, 0 with one)" in proc.stdout, proc.stdout
     assert "submissions a minute" in proc.stdout
     # Without --workers, one worker per core (at most 4), and no more than the 4 submissions.
     workers = min(default_workers(), 4)
