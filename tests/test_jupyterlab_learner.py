@@ -131,7 +131,7 @@ def test_page_cells_are_highlighted_in_their_own_language(lab, chromium):
     page.close()
 
 
-def test_a_check_sees_the_page_cells_as_they_are_on_screen_also_after_a_kernel_restart(lab, chromium):
+def test_a_check_sees_the_page_cells_as_they_are_on_screen_also_after_a_kernel_restart_and_a_deleted_page_line(lab, chromium):
     path = exercise(lab.root, "fresh", pages={"index.html": INDEX_WITH_SCRIPT})
     opened = time.monotonic()
     page = lab.open(chromium, path)
@@ -157,6 +157,11 @@ def test_a_check_sees_the_page_cells_as_they_are_on_screen_also_after_a_kernel_r
     wait_ran(page, FIRST_CHECK)
     assert not has_error_output(page, FIRST_CHECK), output_text(page, FIRST_CHECK)
     assert "NameError" not in output_text(page, FIRST_CHECK)
+    # Its %%page line deleted, the cell is no page any more: the check no longer gets the old app.js.
+    replace_source(page, APP, SOLUTION_JS)
+    run_cell(page, FIRST_CHECK)
+    wait_ran(page, FIRST_CHECK)
+    assert has_error_output(page, FIRST_CHECK), output_text(page, FIRST_CHECK)
     page.close()
 
 

@@ -59,6 +59,21 @@ export function runPagesBeforeChecks(tracker: INotebookTracker): void {
         void CodeCell.execute(other as CodeCell, panel.sessionContext, { deletedCells: [] }).catch(() => undefined);
       }
     }
+    // The kernel keeps only the pages whose cells are on screen: a cell whose %%page line was
+    // deleted no longer gives the check its old file. Names follow the page-name rule, so
+    // they are plain strings; a silent request, after the page cells and before the check.
+    const onScreen = notebook.widgets
+      .filter(other => other.model.type === 'code')
+      .map(other => pageName(other.model.sharedModel.getSource()))
+      .filter((name): name is string => name !== null);
+    const kernel = panel.sessionContext.session?.kernel;
+    if (kernel) {
+      kernel.requestExecute({
+        code: `__import__("webgrader.pages").pages.keep_only(${JSON.stringify(onScreen)})`,
+        silent: true,
+        store_history: false
+      });
+    }
     if (ran.length) {
       Notification.info(text('fresh.ran', { cells: ran.join(', ') }), { autoClose: 6000 });
     }

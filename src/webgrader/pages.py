@@ -78,6 +78,14 @@ def store(name: str, text: str) -> str:
     return name
 
 
+def keep_only(names) -> None:
+    """Forget the stored page files whose cells are no longer on screen (the JupyterLab extension
+    says which are, before each check): a cell whose `%%page` line was deleted gives no file."""
+    on_screen = {str(name).strip() for name in names}
+    for name in [name for name in _files if name not in on_screen]:
+        del _files[name]
+
+
 def refusals() -> list[str]:
     """The messages of page cells refused since the last `clear()`."""
     return list(_refused)
