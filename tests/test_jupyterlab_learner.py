@@ -246,3 +246,21 @@ def test_a_learners_jupyterlab_shows_no_instructor_tools(tmp_path, chromium):
                 assert "Formgrader" in items, items
                 assert "Create Assignment" in sidebar
             page.close()
+
+
+def test_validate_on_a_finished_notebook_says_that_hidden_checks_run_when_the_work_is_graded(lab, chromium):
+    import nbformat
+
+    from test_self_check import solved_release
+
+    folder = lab.root / "finished"
+    folder.mkdir()
+    nbformat.write(solved_release(), folder / "counter.ipynb")
+    page = lab.open(chromium, "finished/counter.ipynb")
+    page.click(".jp-Toolbar-item:has-text('Validate')")
+    page.wait_for_selector("#validation-message", timeout=120_000)
+    said = page.locator("#validation-message")
+    said.locator(".webgrader-validate-note").wait_for(timeout=10_000)
+    assert "3 more checks run when your work is graded." in said.inner_text()  # the release's hidden checks
+    page.click(".jp-Dialog-button.jp-mod-accept")
+    page.close()

@@ -8,6 +8,7 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { runPagesBeforeChecks } from './freshpages';
 import { highlightPageCells } from './highlight';
 import { rendererFactory } from './preview';
+import { explainValidation } from './validate';
 
 const pageCells: JupyterFrontEndPlugin<void> = {
   id: 'webgrader-labextension:page-cells',
@@ -23,6 +24,7 @@ const pageCells: JupyterFrontEndPlugin<void> = {
     });
     highlightPageCells(tracker);
     runPagesBeforeChecks(tracker);
+    explainValidation(tracker);
   }
 };
 

@@ -37,7 +37,9 @@ export const EN = {
   'ref.eval':
     'Your page runs code from a string (eval, new Function or setTimeout with a string); the preview does not run such code. Pass a function instead.',
   'fresh.ran': 'Before this check, webgrader ran the cells you changed or had not run yet: {cells}.',
-  'fresh.setup': 'the first cell (%load_ext webgrader)'
+  'fresh.setup': 'the first cell (%load_ext webgrader)',
+  'validate.hidden.one': '1 more check runs when your work is graded.',
+  'validate.hidden.many': '{n} more checks run when your work is graded.'
 };
 
 export type TextKey = keyof typeof EN;
