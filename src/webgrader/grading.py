@@ -173,7 +173,7 @@ class Grading:
                         limits: Limits | None = None, real_time: bool = False):
         """Load the learner's `entry` page afresh in one of this submission's tabs (see harness.open_page)."""
         from .harness import (FAKE_ORIGIN, MAX_PAGE_FILE_BYTES, LearnerPage, _is_crash, _load, _PageHung,
-                              _PageUnstable, _show, _utf8)
+                              _PageUnstable, _show, _utf8, load_failure)
 
         limits = self._limits(limits)
         refused = []  # page cells whose names were refused
@@ -251,7 +251,8 @@ class Grading:
             if machine:  # maybe only the machine's fault: tried once more, remembered after the second time
                 self._machine_timeouts[key] = self._machine_timeouts.get(key, 0) + 1
             if not machine or self._machine_timeouts[key] >= MACHINE_TRIES:
-                self.hung_loads[key] = functools.partial(learner_page.load_failure, crashed)  # the same files fail at once from now on
+                # the same files fail at once from now on, for the reason seen now
+                self.hung_loads[key] = functools.partial(load_failure, crashed, learner_page.looked, limits)
             problems = learner_page.problems()
             await self._discard_current(limits)
             fail(CheckResult(name, False, message=message, hint=hint, js_errors=problems))

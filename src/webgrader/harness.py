@@ -319,19 +319,7 @@ class LearnerPage(PageChecks):
 
     def load_failure(self, crashed: bool) -> tuple[str, str]:
         """(message, hint) for a load that did not finish: what the grader saw."""
-        if crashed:
-            return t("load.crashed"), t("page.crashed.hint")
-        seconds = self.limits.load_timeout
-        why = self.looked.why if self.looked is not None else "page"
-        if why == "machine":
-            return t("load.timeout.machine", seconds=seconds), t("load.timeout.machine.hint")
-        if why == "waiting":
-            return t("load.timeout.waiting", seconds=seconds), t("load.timeout.waiting.hint")
-        if why == "browser":
-            return t("load.timeout.browser", seconds=seconds), t("page.browser.hint")
-        if self.looked is not None and self.looked.doing == "layout":  # busy, but not in its JavaScript
-            return t("load.timeout.layout", seconds=seconds), t("page.layout.hint")
-        return t("load.timeout", seconds=seconds), t("load.timeout.hint")
+        return load_failure(crashed, self.looked, self.limits)
 
     def unresponsive(self, name: str, expected: str = "") -> CheckResult:
         """The failed result of a check that could not run because the page hung or crashed."""
@@ -392,6 +380,24 @@ class LearnerPage(PageChecks):
         if not result.passed:
             raise CheckFailed(result)
         return result
+
+
+def load_failure(crashed: bool, looked, limits: Limits) -> tuple[str, str]:
+    """(message, hint) for a load that did not finish, from what the grader saw of it (`looked`),
+    in the language of the moment: a submission remembers a hang by this, not by its words."""
+    if crashed:
+        return t("load.crashed"), t("page.crashed.hint")
+    seconds = limits.load_timeout
+    why = looked.why if looked is not None else "page"
+    if why == "machine":
+        return t("load.timeout.machine", seconds=seconds), t("load.timeout.machine.hint")
+    if why == "waiting":
+        return t("load.timeout.waiting", seconds=seconds), t("load.timeout.waiting.hint")
+    if why == "browser":
+        return t("load.timeout.browser", seconds=seconds), t("page.browser.hint")
+    if looked is not None and looked.doing == "layout":  # busy, but not in its JavaScript
+        return t("load.timeout.layout", seconds=seconds), t("page.layout.hint")
+    return t("load.timeout", seconds=seconds), t("load.timeout.hint")
 
 
 class GraderError(RuntimeError):
