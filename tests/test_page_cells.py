@@ -78,14 +78,6 @@ def test_page_magic_writes_nothing_and_shows_nothing_while_nbgrader_grades(tmp_p
     assert not shown and not os.listdir(tmp_path)
 
 
-def test_preview_inlines_the_page_cells_scripts_but_only_references_images(tmp_path):
-    (tmp_path / "photo.png").write_bytes(b"\x89PNG fake")
-    files = {"index.html": '<img src="photo.png" alt="me"><script src="app.js"></script>', "app.js": "let a = '</script>';"}
-    doc = magics.preview_document("index.html", files, tmp_path)
-    assert '<img src="photo.png" alt="me">' in doc and "base64" not in doc
-    assert "let a = '<\\/script>';" in doc
-
-
 def run_page_cell(monkeypatch, folder, name, text):
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj, **kw: shown.append(obj))

@@ -7,7 +7,6 @@ from __future__ import annotations
 import html
 import json
 import os
-import re
 import secrets
 import stat
 import sys
@@ -19,46 +18,11 @@ from .messages import t
 from .preview import preview_bundle
 from .results import CheckFailed
 
-_LINK_RE = re.compile(r"<link\b[^>]*?href\s*=\s*[\"']?([^\"'\s>]+)[\"']?[^>]*>", re.I)
-_SCRIPT_RE = re.compile(r"<script\b([^>]*?)src\s*=\s*[\"']?([^\"'\s>]+)[\"']?([^>]*)>\s*</script>", re.I)
 
 
 def grading() -> bool:
     """True while nbgrader autogrades or validates: no preview, no files written."""
     return bool(os.environ.get("NBGRADER_EXECUTION"))
-
-
-def preview_document(entry: str, files: dict[str, str], asset_dir: Path = Path(".")) -> str:
-    """The page with its linked CSS and JS (from the page cells) inlined, for a sandboxed srcdoc frame.
-
-    Images and every other file stay references: nothing is ever read from disk into the
-    notebook (an <img src="/etc/hostname"> would otherwise copy that file into its output).
-    `asset_dir` is unused and kept for callers.
-    """
-    doc = files.get(entry, "")
-
-    def link(match):
-        name = match.group(1)
-        if "stylesheet" in match.group(0).lower() and name in files:
-            return f"<style>\n{files[name]}\n</style>"
-        return match.group(0)
-
-    def script(match):
-        name = match.group(2)
-        if name in files:
-            body = files[name].replace("</script", "<\\/script")
-            return f"<script{match.group(1)}{match.group(3)}>\n{body}\n</script>"
-        return match.group(0)
-
-    return _SCRIPT_RE.sub(script, _LINK_RE.sub(link, doc))
-
-
-def preview_html(entry: str, files: dict[str, str], height: int = 360) -> str:
-    # Scripts run, but without same-origin rights: the page cannot touch JupyterLab.
-    srcdoc = html.escape(preview_document(entry, files), quote=True)
-    return (f'<iframe sandbox="allow-scripts allow-forms allow-modals" srcdoc="{srcdoc}" '
-            f'style="width:100%;height:{height}px;border:1px solid #bbb;background:white" '
-            f'title="{html.escape(t("preview.title", entry=entry))}"></iframe>')
 
 
 def page_magic(line: str, cell: str) -> None:
