@@ -19,7 +19,6 @@ from .preview import preview_bundle
 from .results import CheckFailed
 
 
-
 def grading() -> bool:
     """True while nbgrader autogrades or validates: no preview, no files written."""
     return bool(os.environ.get("NBGRADER_EXECUTION"))
