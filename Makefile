@@ -3,7 +3,7 @@
 PYTHON ?= python3
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: setup demo test doctor release labextension messages
+.PHONY: setup demo test doctor release labextension messages hub hub-reset
 
 setup:
 	@PYTHON=$(PYTHON) bash scripts/setup.sh
@@ -14,6 +14,14 @@ demo: setup
 test:
 	@PYTHON=$(PYTHON) bash scripts/setup.sh test
 	.venv/bin/python -m pytest
+
+# The course's JupyterHub on 127.0.0.1:8000 with the grading service and sample accounts
+# (it prints them). Its state stays in .hub/ between runs; `make hub-reset` starts afresh.
+hub:
+	@PYTHON=$(PYTHON) bash scripts/hub.sh
+
+hub-reset:
+	rm -rf .hub
 
 doctor: setup
 	.venv/bin/webgrader doctor

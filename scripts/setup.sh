@@ -87,3 +87,27 @@ labext=.venv/share/jupyter/labextensions/webgrader-labextension
 if [ ! -e "$labext/package.json" ]; then
   mkdir -p "$(dirname "$labext")" && rm -rf "$labext" && ln -s "$PWD/src/webgrader/labextension" "$labext"
 fi
+overrides=.venv/share/jupyter/lab/settings/overrides.d/webgrader.json
+if [ ! -e "$overrides" ]; then
+  mkdir -p "$(dirname "$overrides")" && ln -s "$PWD/src/webgrader/labsettings/webgrader.json" "$overrides"
+fi
+
+# The course's JupyterHub (`make hub`, and its end-to-end test): JupyterHub's proxy,
+# configurable-http-proxy, from npm into .venv/hub-proxy (node from Debian if missing).
+if [ "${1:-}" = test ] || [ "${1:-}" = hub ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    if as_root && debian; then
+      echo "Installing Debian's nodejs and npm (for JupyterHub's proxy) ..."
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+    else
+      echo "JupyterHub's proxy needs Node.js and npm:  sudo apt-get install -y nodejs npm" >&2
+      exit 1
+    fi
+  fi
+  if [ ! -x .venv/hub-proxy/node_modules/.bin/configurable-http-proxy ]; then
+    # version 5 needs node 20; Debian 12 has node 18, which version 4 supports
+    chp=5; [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ] || chp=4
+    echo "Installing configurable-http-proxy@$chp from npm into .venv/hub-proxy ..."
+    npm install -s --no-audit --no-fund --prefix .venv/hub-proxy "configurable-http-proxy@$chp" >/dev/null
+  fi
+fi

@@ -54,6 +54,11 @@ async def serve(course_root: Path, options: WebGraderService, say=print) -> None
     from .web import Context, handlers
 
     skip_unused_slow_imports()
+    # Errors with their tracebacks (and, behind a hub, each request) go to the service's log.
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="[%(levelname).1s %(asctime)s %(name)s] %(message)s")
+    logging.getLogger("tornado.access").setLevel(logging.INFO if options.auth == "hub" else logging.WARNING)
     course_root = Path(course_root).resolve()
     if not (course_root / "nbgrader_config.py").is_file():
         raise ValueError(f"{course_root} is not a course folder (no nbgrader_config.py): run `webgrader serve` "
@@ -70,7 +75,9 @@ async def serve(course_root: Path, options: WebGraderService, say=print) -> None
     if options.auth == "hub":
         from jupyterhub.services.auth import HubOAuth
 
-        settings["hub_auth"] = HubOAuth(api_token=os.environ["JUPYTERHUB_API_TOKEN"], cache_max_age=60)
+        # The one instance: the OAuth callback handler uses HubOAuth.instance(), and the sign-in's
+        # PKCE state lives in that object's memory.
+        settings["hub_auth"] = HubOAuth.instance(api_token=os.environ["JUPYTERHUB_API_TOKEN"], cache_max_age=60)
         service_url = os.environ.get("JUPYTERHUB_SERVICE_URL")
         if service_url:
             url = urlparse(service_url)

@@ -61,8 +61,14 @@ class _Mirrored:
         return WebGraderExchange(parent=self)
 
     def _call(self, method: str, path: str, **kwargs):
-        with self._service().client() as client:
-            response = client.request(method, path, **kwargs)
+        import httpx
+
+        try:
+            with self._service().client() as client:
+                response = client.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            self.fail(f"The grading service at {self._service().url} cannot be reached ({exc}). Nothing was handed "
+                      "in or fetched: try again in a minute, and tell your instructor if it keeps happening.")
         if response.status_code >= 400:
             try:
                 message = response.json().get("message", response.text)
@@ -150,13 +156,19 @@ class Submit(_Mirrored, default.ExchangeSubmit):
 
     def copy_files(self):
         super().copy_files()  # nbgrader's own copy, timestamp and secret, into the mirror and the cache
-        sent = {}
-        for notebook in sorted(Path(self.src_path).glob("*.ipynb")):
-            response = self._call("POST", "api/submissions", content=notebook.read_bytes(),
-                                  params={"assignment": self.coursedir.assignment_id, "filename": notebook.name})
-            sent[notebook.name] = response.json()["id"]
         name = self.assignment_filename.rsplit("+", 1)[0] if self.add_random_string else self.assignment_filename
-        (Path(self.cache_path) / name / RECORD).write_text(json.dumps(sent))
+        cached = Path(self.cache_path) / name
+        sent = {}
+        try:
+            for notebook in sorted(Path(self.src_path).glob("*.ipynb")):
+                response = self._call("POST", "api/submissions", content=notebook.read_bytes(),
+                                      params={"assignment": self.coursedir.assignment_id, "filename": notebook.name})
+                sent[notebook.name] = response.json()["id"]
+        except BaseException:
+            # Not handed in: the Assignments panel must not list it as submitted.
+            shutil.rmtree(cached, ignore_errors=True)
+            raise
+        (cached / RECORD).write_text(json.dumps(sent))
         self.log.info("Handed in to the grading service; grading has started. Fetch feedback in a few seconds.")
 
 
