@@ -79,9 +79,10 @@ async def serve(course_root: Path, options: WebGraderService, say=print) -> None
         # PKCE state lives in that object's memory.
         settings["hub_auth"] = HubOAuth.instance(api_token=os.environ["JUPYTERHUB_API_TOKEN"], cache_max_age=60)
         service_url = os.environ.get("JUPYTERHUB_SERVICE_URL")
-        if service_url:
+        if service_url:  # the hub says where it reaches the service; --ip (e.g. 0.0.0.0 in a pod) may widen it
             url = urlparse(service_url)
-            ip, port = url.hostname or ip, url.port or port
+            ip = ip if options.trait_has_value("ip") else (url.hostname or ip)
+            port = url.port or port
     app = web.Application(handlers(ctx, base), **settings)
     # Tornado holds a request body in memory: the hard cap is well above the limit a refusal explains.
     server = httpserver.HTTPServer(app, max_body_size=int(options.max_upload_mb * MB * 2 + MB), xheaders=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlparse
 
 SERVICE = "webgrader"
 
@@ -101,12 +102,15 @@ def _set(section, name: str, default):
 
 
 def configure(c, course, learners=(), instructors=(), *, service_port: int = 8765, workers: int = 2,
-              roles_dir=None, service_url: str | None = None, python: str = sys.executable) -> None:
+              roles_dir=None, service_url: str | None = None, listen_ip: str | None = None,
+              python: str = sys.executable) -> None:
     """Set up JupyterHub config `c` for the course in folder `course`.
 
     learners, instructors: hub user names put into the `learners` and `instructors` groups
     (more can be added in the hub's admin page). service_url: where users' servers reach the
-    service (default: on this machine; on Kubernetes the hub's in-cluster address).
+    service (default: on this machine; on Kubernetes the hub's in-cluster address, for example
+    http://hub:8765/services/webgrader/). listen_ip: where the service listens, if not at its
+    url's host (0.0.0.0 in a hub pod).
     """
     course = Path(course).resolve()
     if not (course / "nbgrader_config.py").is_file():
@@ -118,9 +122,9 @@ def configure(c, course, learners=(), instructors=(), *, service_port: int = 876
 
     c.JupyterHub.services = [s for s in _set(c.JupyterHub, "services", []) if s.get("name") != SERVICE] + [{
         "name": SERVICE,
-        "url": f"http://127.0.0.1:{service_port}",
+        "url": f"http://{urlparse(service_url).hostname}:{service_port}",
         "command": [python, "-m", "webgrader.cli", "serve", "--course", str(course), "--auth", "hub",
-                    "--workers", str(workers)],
+                    "--workers", str(workers)] + (["--ip", listen_ip] if listen_ip else []),
         "cwd": str(course),
         # nbgrader runs `alembic` as a program: the environment's bin must be on PATH.
         "environment": {"PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}"},
