@@ -155,6 +155,31 @@ def test_the_language_of_a_submission_roster_first_then_notebook_then_course_the
     assert language.of_submission(Config(), "anna", {}) == "en"
 
 
+def test_the_language_of_a_service_page_her_choice_then_roster_then_browser_then_course_then_english():
+    from traitlets.config import Config
+
+    config = Config()
+    config.WebGrader.student_languages = {"olena": "uk"}
+    config.WebGrader.language = "sv"
+    assert language.of_reader(config, "olena", chosen="en", accept_language="sv") == "en"
+    assert language.of_reader(config, "olena", chosen=None, accept_language="sv") == "uk"
+    assert language.of_reader(config, "anna", chosen="de", accept_language="en-GB,en;q=0.8") == "en"
+    assert language.of_reader(config, None, chosen="SV", accept_language="de, fr;q=0.5") == "sv", "the course's"
+    assert language.of_reader(Config(), None) == "en"
+    broken = Config()
+    broken.WebGrader.language = "klingon"  # a page still answers, in the browser's language
+    assert language.of_reader(broken, "olena", accept_language="uk") == "uk"
+
+
+@pytest.mark.parametrize("header, lang", [
+    ("uk-UA,uk;q=0.9,en-US;q=0.8,en;q=0.7", "uk"), ("de-DE,de;q=0.9,sv;q=0.8,en;q=0.7", "sv"),
+    ("en;q=0.2, sv;q=0.5", "sv"), ("sv;q=0, en", "en"), ("EN-us", "en"), ("sv, uk", "sv"), ("uk;q=x, sv;q=0.1", "sv"),
+    ("se, ua, fi", None), ("*", None), ("", None), (None, None), ("sv;q=2", None),
+])
+def test_a_browsers_accept_language_names_the_language_it_likes_best(header, lang):
+    assert language.from_accept_language(header) == lang
+
+
 def _course(root: Path, config: str) -> Path:
     (root / "source" / "profile-page").mkdir(parents=True)
     (root / "nbgrader_config.py").write_text("c = get_config()\n" + config, encoding="utf-8")

@@ -13,6 +13,10 @@ The bulk grader decides once per submission and sets it with ``speaking(lang)``.
 own ``autograde``, or the learner's JupyterLab) has no one to tell it, so it works the same out from
 where it runs: the course folder above it, the learner's id in ``autograded/STUDENT/ASSIGNMENT``,
 and the notebooks there.
+
+A page of the grading service (``webgrader serve``) is written for the learner reading it, request
+by request (``of_reader``): her own choice on the page's language switch, the roster, her browser's
+Accept-Language, ``c.WebGrader.language``, English; ``$WEBGRADER_LANG`` still forces one language.
 """
 from __future__ import annotations
 
@@ -74,6 +78,58 @@ def of_submission(config=None, student: str | None = None, notebook_metadata=Non
     for candidate in (roster.get(student or ""), _metadata_language(notebook_metadata), options.language):
         if normalise(candidate) in languages():  # a notebook may name one webgrader does not write
             return normalise(candidate)
+    return ENGLISH
+
+
+def from_accept_language(header) -> str | None:
+    """The language webgrader writes that an Accept-Language header likes best, or None.
+
+    "uk-UA,uk;q=0.9,en;q=0.5" -> "uk". Only the primary subtag counts, exactly as written: in a
+    header "se" is Northern Sami, not Swedish, so the aliases of `normalise` do not apply here.
+    Equal weights keep the header's order; q=0 means "not this one"; "*" names nothing."""
+    from .messages import languages
+
+    if not header or not isinstance(header, str):
+        return None
+    known = languages()
+    ranked = []
+    for position, item in enumerate(header[:2000].split(",")[:50]):
+        tag, _, params = item.strip().partition(";")
+        code = tag.strip().split("-")[0].lower()
+        weight = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        if code in known and 0 < weight <= 1:
+            ranked.append((-weight, position, code))
+    return min(ranked)[2] if ranked else None
+
+
+def of_reader(config=None, student: str | None = None, *, chosen=None, accept_language=None) -> str:
+    """The language a page of the grading service is written in for `student` (None: not signed
+    in): `chosen` (her choice on the page, exactly one of `messages.languages()`, else ignored),
+    then the roster, then the browser's `accept_language` header, then c.WebGrader.language."""
+    from traitlets import TraitError
+
+    from .messages import languages
+    from .settings import WebGrader
+
+    known = languages()
+    if isinstance(chosen, str) and chosen in known:
+        return chosen
+    try:
+        options = WebGrader(config=config)
+        roster = {str(k): v for k, v in (options.student_languages or {}).items()}
+        default = options.language
+    except TraitError:  # a language webgrader does not write, in the course's config: pages still answer
+        roster, default = {}, None
+    for candidate in (normalise(roster.get(student or "")), from_accept_language(accept_language), normalise(default)):
+        if candidate in known:
+            return candidate
     return ENGLISH
 
 

@@ -315,6 +315,10 @@ EN = {
     "service.refused.busy": "The service is busy; nothing was stored. Wait a minute and hand it in again.",
     "service.not_found": "There is nothing here (or it is not yours). Go back to your submissions.",
     "service.refused.bad_name": "Your user name “{name}” cannot be used for handing in (only letters, digits and . _ - @ + are). Ask your instructor to give you a sign-in with a plain name.",
+    # service pages in each learner's own language: the language switch (its name for screen readers), how late
+    "service.language": "Language",
+    "service.late.hours": "{hours} h {minutes} min",
+    "service.late.minutes": "{minutes} min",
 }
 
 def language() -> str:

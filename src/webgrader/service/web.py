@@ -3,17 +3,29 @@
 A submission that is not the caller's answers exactly as one that does not exist (404), so ids
 cannot be probed. Programs send `Authorization: token ...` and need no XSRF token; browser
 forms carry tornado's XSRF token.
+
+Every request is answered in its reader's language (languages.py): `prepare` chooses it and
+holds it with `language.speaking` until the request is finished. Tornado runs each request's
+handler in its own asyncio task, with its own copy of the context, so two learners' requests
+never share it, even across an `await`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+import contextvars
+import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tornado import web
 
-from ..messages import t
+from .. import language
+from ..messages import languages, t
 from . import html
 from .auth import COOKIE, HubOAuthenticated, User, from_hub_model, from_token
+from .languages import COOKIE as LANGUAGE_COOKIE
+from .languages import COOKIE_DAYS as LANGUAGE_COOKIE_DAYS
+from .languages import CourseLanguages, safe_target
 from .checks import Refused, released_assignments
 from .db import QUEUED, Database, Submission, utcnow
 from .storage import Storage, new_id, safe_name
@@ -29,6 +41,11 @@ class Context:
     db: Database
     storage: Storage
     queue: object  # GradingQueue
+    languages: CourseLanguages = field(default=None)
+
+    def __post_init__(self):
+        if self.languages is None:
+            self.languages = CourseLanguages(self.course_root)
 
 
 class Base(web.RequestHandler):
@@ -53,6 +70,48 @@ class Base(web.RequestHandler):
         self.set_header("X-Content-Type-Options", "nosniff")
         self.set_header("Referrer-Policy", "no-referrer")
         self.set_header("X-Frame-Options", "DENY")
+        self.set_header("Vary", "Accept-Language, Cookie")  # the language of a page depends on them
+
+    # --- the reader's language, for this request only ---
+    @property
+    def reader_language(self) -> str:
+        """Her choice (cookie) > the roster > Accept-Language > the course's default > English."""
+        if not hasattr(self, "_reader_language"):
+            try:
+                user = self.current_user
+                self._reader_language = language.of_reader(
+                    self.ctx.languages.config(), user.name if user else None,
+                    chosen=self.get_cookie(LANGUAGE_COOKIE), accept_language=self.request.headers.get("Accept-Language"))
+            except Exception:  # never the reason a page fails: its error page must still be written
+                logging.getLogger("webgrader.service").exception("choosing the language of %s", self.request.path)
+                self._reader_language = language.ENGLISH
+        return self._reader_language
+
+    def prepare(self):
+        self._speaking = contextlib.ExitStack()
+        self._speaking.enter_context(language.speaking(self.reader_language))
+        self.set_header("Content-Language", language.current())
+
+    def on_finish(self):
+        speaking = getattr(self, "_speaking", None)
+        if speaking is not None:
+            self._speaking = None
+            try:
+                speaking.close()
+            except ValueError:  # finished from another context than it started in: that context ends anyway
+                pass
+
+    def _signed_out(self) -> bool:
+        try:
+            return self.current_user is None
+        except Exception:  # what failed is who is calling: say nothing about signing in
+            return False
+
+    @property
+    def switch(self) -> str:
+        """The language switch of this page: back to this very page (a GET), else to the home page."""
+        here = self.request.path if self.request.method in ("GET", "HEAD") else self.base
+        return html.language_switch(self.base, safe_target(self.base, here), language.current())
 
     @property
     def xsrf_field(self) -> str:
@@ -82,7 +141,8 @@ class Base(web.RequestHandler):
         user = self.current_user
         if not safe_name(user.name):
             raise Refused("service.refused.bad_name", status=403, name=user.name[:80])
-        sub = await IOLoop.current().run_in_executor(None, self._store, user, assignment, filename, data)
+        sub = await IOLoop.current().run_in_executor(  # the executor's thread gets this request's language too
+            None, contextvars.copy_context().run, self._store, user, assignment, filename, data)
         self.ctx.queue.poke()
         notice = t("service.accepted")
         return sub, notice
@@ -102,12 +162,21 @@ class Base(web.RequestHandler):
         return sub
 
     def write_error(self, status_code, **kwargs):
-        if self.request.path.startswith(self.base + "api/"):
-            self.finish({"error": status_code, "message": t("service.not_found") if status_code == 404 else self._reason})
-        else:
-            self.finish(html.page(str(status_code), html.message(
-                t("service.not_found") if status_code == 404 else f"{status_code} {self._reason}", True)
-                + f'<p><a href="{self.base}">{t("service.back")}</a></p>'))
+        # (an XSRF or method refusal comes before prepare: the language is chosen here then)
+        with language.speaking(self.reader_language):
+            self.set_header("Content-Language", language.current())  # (send_error cleared the headers)
+            if self.request.path.startswith(self.base + "api/"):
+                if status_code == 404:
+                    message = t("service.not_found")
+                elif status_code == 403 and self._signed_out():
+                    message = t("service.signin.needed")
+                else:
+                    message = self._reason
+                self.finish({"error": status_code, "message": message})
+            else:
+                self.finish(html.page(str(status_code), html.message(
+                    t("service.not_found") if status_code == 404 else f"{status_code} {self._reason}", True)
+                    + f'<p><a href="{self.base}">{t("service.back")}</a></p>', switch=self.switch))
 
 
 class Home(Base):
@@ -115,14 +184,15 @@ class Home(Base):
         if self.current_user is None:
             if self.ctx.options.auth == "hub":
                 return self.redirect(self.get_login_url())
-            return self.finish(html.page(t("service.signin.title"), html.signin(self.base + "login", self.xsrf_field)))
+            return self.finish(html.page(t("service.signin.title"), html.signin(self.base + "login", self.xsrf_field),
+                                         switch=self.switch))
         self.finish(self.home())
 
     def home(self, notice: str = "", error: str = "") -> str:
         user = self.current_user
         subs = self.ctx.db.submissions(None if user.instructor else user.name)
         return html.home(user, self.base, self.xsrf_field, released_assignments(self.ctx.course_root), subs,
-                         self.ctx.options.max_upload_mb, notice, error)
+                         self.ctx.options.max_upload_mb, notice, error, switch=self.switch)
 
 
 class Login(Base):
@@ -131,7 +201,7 @@ class Login(Base):
         if not from_token_value(self.ctx.db, token):
             self.set_status(403)
             return self.finish(html.page(t("service.signin.title"), html.signin(
-                self.base + "login", self.xsrf_field, t("service.signin.wrong"))))
+                self.base + "login", self.xsrf_field, t("service.signin.wrong")), switch=self.switch))
         self.set_signed_cookie(COOKIE, token, expires_days=30, httponly=True, samesite="Lax", path=self.base)
         self.redirect(self.base)
 
@@ -140,6 +210,21 @@ def from_token_value(db, token: str):
     from .tokens import who
 
     return who(db, token)
+
+
+class Language(Base):
+    """The language switch: GET language?lang=sv&next=PATH. It changes nothing but the language
+    this browser reads the service in, so it needs no XSRF token (a form post would): the worst a
+    link from elsewhere can do is show her pages in another of webgrader's languages, with the
+    switch at the top to change it back. A value that is not one of them is ignored, and it goes
+    back only to a path inside the service."""
+
+    def get(self):
+        lang = self.get_query_argument("lang", "")
+        if lang in languages():
+            self.set_cookie(LANGUAGE_COOKIE, lang, path=self.base, expires_days=LANGUAGE_COOKIE_DAYS, httponly=True,
+                            samesite="Lax", secure=self.request.protocol == "https")
+        self.redirect(safe_target(self.base, self.get_query_argument("next", self.base)))
 
 
 class Logout(Base):
@@ -167,7 +252,8 @@ class SubmissionPage(Base):
     def get(self, submission_id):
         sub = self.owned(submission_id)
         notice = t("service.accepted") if self.get_query_argument("new", "") else ""
-        self.finish(html.submission(sub, self.base, self.feedback_names(sub), self.ctx.options.refresh_seconds, notice))
+        self.finish(html.submission(sub, self.base, self.feedback_names(sub), self.ctx.options.refresh_seconds, notice,
+                                    switch=self.switch, grading_timeout=self.ctx.options.grading_timeout))
 
 
 class Feedback(Base):
@@ -178,11 +264,13 @@ class Feedback(Base):
             raise web.HTTPError(404)
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Content-Security-Policy", FEEDBACK_CSP)
+        self.clear_header("Content-Language")  # written in the language of her feedback, which says so itself
         self.finish((self.ctx.storage.feedback_folder(sub.id) / name).read_bytes())
 
 
 class ApiBase(Base):
     def prepare(self):
+        super().prepare()
         if self.current_user is None:
             raise web.HTTPError(403)
 
@@ -248,7 +336,7 @@ class ApiSubmission(ApiBase):
 
 def handlers(ctx: Context, base: str) -> list:
     routes = [
-        (r"", Home), (r"login", Login), (r"logout", Logout), (r"upload", Upload),
+        (r"", Home), (r"login", Login), (r"logout", Logout), (r"language", Language), (r"upload", Upload),
         (r"submissions/([^/]+)", SubmissionPage), (r"submissions/([^/]+)/feedback/([^/]+)", Feedback),
         (r"api/assignments", ApiAssignments), (r"api/assignments/([^/]+)/release.zip", ApiRelease), (r"api/submissions", ApiSubmissions),
         (r"api/submissions/([^/]+)", ApiSubmission), (r"api/submissions/([^/]+)/feedback/([^/]+)", Feedback),
