@@ -279,3 +279,21 @@ def test_in_jupyterlab_the_kernels_own_notebook_decides_among_several(tmp_path, 
     assert language.current() == "uk"
     monkeypatch.setenv("JPY_SESSION_NAME", "work/a/first.ipynb")
     assert language.current() == "sv"
+
+
+def test_a_javascript_error_is_told_in_the_language_of_the_check_that_reads_it(run):
+    """The browser reports page errors on its own task, started with the first submission's
+    language: a later submission in another language must still read them in hers."""
+    from webgrader import CheckFailed, open_page
+
+    files = {"index.html": "<h1>Hi</h1><script src='app.js'></script>", "app.js": "countt.textContent = 1;"}
+    with speaking("sv"):
+        page = run(open_page(files=files, asset_dir=None))
+        with pytest.raises(CheckFailed) as swedish:
+            run(page.expect_no_js_errors())
+    with speaking("uk"):
+        page = run(open_page(files=dict(files, **{"app.js": "totall.textContent = 2;"}), asset_dir=None))
+        with pytest.raises(CheckFailed) as ukrainian:
+            run(page.expect_no_js_errors())
+    assert "app.js, rad 1" in str(swedish.value)
+    assert "app.js, рядок 1" in str(ukrainian.value), str(ukrainian.value)

@@ -21,7 +21,7 @@ from .browser import shared_browser
 from .checks import PageChecks
 from .magics import install_in_running_shell
 from .messages import t
-from .problems import js_error
+from .problems import PageError, page_error
 from .results import CheckFailed, CheckResult
 from .sandbox import FAKE_ORIGIN, MAX_PAGE_FILE_BYTES, Sandbox, _quietly, _utf8
 from .sandbox import new_context as _new_context
@@ -66,9 +66,8 @@ class _Tab:
         self.crash = asyncio.Event()
         self.world: int | None = None  # the checks' isolated JavaScript world in the current document
         self.frame_id: str | None = None  # the page's main frame, for making that world
-        self.js_errors: list[str] = []
-        # "app.js, line 3: ReferenceError: countt is not defined", with when it happened (problems.JsError).
-        page.on("pageerror", lambda err: self.js_errors.append(js_error(err, FAKE_ORIGIN)))
+        self.page_errors: list[PageError] = []
+        page.on("pageerror", lambda err: self.page_errors.append(page_error(err, FAKE_ORIGIN)))
         # Windows the page opens are closed at once: a learner page cannot flood the browser.
         page.on("popup", lambda popup: asyncio.ensure_future(_quietly(popup.close())))
         page.on("websocket", sandbox.note_websocket)
@@ -167,7 +166,7 @@ class _Tab:
             await self.page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
             self.viewport = viewport
         self.sandbox.files, self.sandbox.asset_dir, self.sandbox.requests = files, asset_dir, []
-        self.js_errors = []
+        self.page_errors = []
         self.world = None
         self.loaded, self.dirty, self.clean = None, True, True
 
@@ -226,7 +225,9 @@ class LearnerPage(PageChecks):
 
     @property
     def js_errors(self) -> list[str]:
-        return self.tab.js_errors
+        """"app.js, line 3: ReferenceError: countt is not defined", each with when it happened
+        (problems.JsError), in the language of the check that asks."""
+        return [error.text() for error in self.tab.page_errors]
 
     @property
     def hung(self) -> bool:

@@ -430,7 +430,24 @@ class JsError(str):
         return self
 
 
-def js_error(error, origin: str) -> JsError:
+@dataclass(frozen=True)
+class PageError:
+    """A page error as the browser reported it; written out (`text()`) only when a check reads it,
+    in that check's language: the browser reports errors on its own task, which speaks no
+    submission's language."""
+
+    error: str
+    file: str | None
+    line: int | None
+    at: float
+
+    def text(self) -> JsError:
+        if self.file is None:
+            return JsError(self.error, at=self.at)
+        return JsError(t("js_error.at", file=self.file, line=self.line, error=self.error), self.file, self.line, self.at)
+
+
+def page_error(error, origin: str) -> PageError:
     """A Playwright page error, with the page file and line it happened at (from its stack)."""
     name = getattr(error, "name", "") or ""
     message = getattr(error, "message", "") or str(error)
@@ -440,8 +457,8 @@ def js_error(error, origin: str) -> JsError:
     for url, line, _ in _STACK_FRAME.findall(getattr(error, "stack", "") or ""):
         if url.startswith(origin + "/"):
             file = unquote(urlsplit(url).path).lstrip("/") or "index.html"
-            return JsError(t("js_error.at", file=file, line=int(line), error=text), file, int(line))
-    return JsError(text)
+            return PageError(text, file, int(line), time.monotonic())
+    return PageError(text, None, None, time.monotonic())
 
 
 # --- one note per page load ----------------------------------------------------------------------
