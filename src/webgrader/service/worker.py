@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import os
 import shutil
 import signal
 from pathlib import Path
@@ -28,21 +29,33 @@ def _die_with_parent() -> None:
 
 
 def _warm() -> None:
-    """Import grading and start the browser now, not at the first learner's submission."""
+    """Import grading, start the browser and the first learner's tabs now, not at her submission."""
     try:
+        import nbformat
         import nbgrader.converters  # noqa: F401  (about a second)
 
-        from .. import harness
+        from .. import feedback, harness
         from ..fastpath import warm_loop
+        from ..grading import Grading
 
-        warm_loop.run(harness.start_browser())
+        warm_loop.run(harness.start_browser())  # with the course's limits (js_heap_mb): run in its folder
+
+        async def first_tabs():  # as every later submission finds its tabs started by the one before
+            warm_loop.hand_over(Grading())
+
+        warm_loop.run(first_tabs())
+        for name in ("index.html", "style.css", "app.js", "cell.py"):  # the lexers a feedback page uses
+            feedback.highlighted("", name)
+        feedback.render_feedback(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("")]), {})
     except Exception as exc:  # the first job then reports why grading cannot start
         logging.getLogger("webgrader.service").warning("worker warm-up failed: %s", exc)
 
 
-def main(conn) -> None:
+def main(conn, course_root: str | None = None) -> None:
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the service decides when workers stop
+    if course_root:  # where nbgrader runs: the course's limits are found from here (settings.current_limits)
+        os.chdir(course_root)
     from ..bulk import skip_unused_slow_imports
 
     skip_unused_slow_imports()
