@@ -263,6 +263,27 @@ def test_while_autograding_the_gradebooks_of_one_database_share_an_engine_that_s
         assert outside.engine is not first.engine and [s.id for s in outside.students] == ["olena"]
 
 
+def test_the_gradebook_engine_stays_shared_through_a_nested_autograde(tmp_path):
+    """The service's worker holds one sharing for a whole job, and grade_one's autograde opens its own in it."""
+    from nbgrader.api import Base, Gradebook
+
+    from webgrader.bulk import _gradebook_engines_reused
+
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with _gradebook_engines_reused():
+        with Gradebook(url) as job:
+            job.add_student("olena")
+        with _gradebook_engines_reused():
+            with Gradebook(url) as autograde:
+                assert autograde.engine is job.engine
+        assert "create_all" in vars(Base.metadata)  # still the job's: tables are not asked for again
+        with Gradebook(url) as feedback:
+            assert feedback.engine is job.engine and [s.id for s in feedback.students] == ["olena"]
+    assert "create_all" not in vars(Base.metadata)
+    with Gradebook(url) as outside:
+        assert outside.engine is not job.engine
+
+
 def test_while_autograding_a_gradebook_makes_its_tables_only_when_one_is_missing(tmp_path, monkeypatch):
     from nbgrader.api import Base, Gradebook
     from sqlalchemy import MetaData

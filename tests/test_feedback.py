@@ -4,6 +4,7 @@ every check, page files highlighted in their own language."""
 import asyncio
 import html
 import re
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -198,3 +199,86 @@ def test_webgrader_report_writes_a_progress_page_per_learner_with_scores_and_wha
         assert all(hint.removeprefix("Hint: ") in text for hint in hints)
     assert len(markup.encode()) < 60_000 and not EXTERNAL.findall(markup)
     assert '<meta name="viewport"' in markup
+
+
+def _files(folder):
+    """{path under folder: (bytes, permission bits)} of every file below it."""
+    return {str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mode & 0o777)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def graded_copy(graded_class, tmp_path_factory):
+    """A copy of the graded class, its learners reading their feedback in the class's languages
+    (examples/class/languages.csv), with the feedback `nbgrader generate_feedback` writes."""
+    import csv
+    import shutil
+
+    from webgrader.course import Course
+
+    root = tmp_path_factory.mktemp("direct") / "course"
+    shutil.copytree(graded_class.course.root, root)
+    shutil.rmtree(root / "feedback")
+    with open(Path(__file__).resolve().parents[1] / "examples" / "class" / "languages.csv", newline="",
+              encoding="utf-8") as f:
+        roster = {row["student"]: row["language"] for row in csv.DictReader(f)}
+    with open(root / "nbgrader_config.py", "a", encoding="utf-8") as cfg:
+        cfg.write(f"\nc.WebGrader.student_languages = {roster!r}\n")
+    course = Course(root)
+    for assignment in course.assignments():
+        course.nbgrader("generate_feedback", assignment, "--force")
+    return course, roster
+
+
+def _config(root, assignment, student):
+    from webgrader.service.worker import _course_config
+
+    config = _course_config(root, assignment, student)
+    config.GenerateFeedback.force = True
+    return config
+
+
+def test_the_services_feedback_is_byte_for_byte_what_nbgrader_generate_feedback_writes(graded_copy):
+    """The service writes each learner's feedback itself (feedback.write_feedback) where nbgrader
+    writes it: the same files, the same bytes, the same permissions, in her language."""
+    import shutil
+
+    from webgrader.feedback import write_feedback
+
+    course, roster = graded_copy
+    by_nbgrader = _files(course.root / "feedback")
+    pages = [name for name in by_nbgrader if name.endswith(".html")]
+    assert len(pages) == len({(s, a) for s, a in course.scores()}) >= 26
+    assert any(name.endswith("photo.png") for name in by_nbgrader)  # the autograded folder's other files too
+    assert any('<html lang="uk">' in by_nbgrader[name][0].decode() for name in pages)
+    shutil.rmtree(course.root / "feedback")
+    made = []
+    for student, assignment in sorted(course.scores()):
+        (course.root / "feedback" / student / assignment).mkdir(parents=True)
+        (course.root / "feedback" / student / assignment / "stale.html").write_text("an older page")  # goes
+        made += write_feedback(_config(course.root, assignment, student))
+    assert len(made) == len(pages)
+    assert _files(course.root / "feedback") == by_nbgrader
+
+
+def test_with_another_exporter_the_service_leaves_feedback_to_nbgrader(graded_copy, tmp_path):
+    from webgrader.feedback import write_feedback
+    from webgrader.service.worker import generate_feedback
+
+    course, _ = graded_copy
+    student, assignment = sorted(course.scores())[0]
+    config = _config(course.root, assignment, student)
+    assert write_feedback(config) is not None
+    config.GenerateFeedback.exporter_class = "nbconvert.exporters.HTMLExporter"
+    assert write_feedback(config) is None
+    with open(course.root / "nbgrader_config.py", "a", encoding="utf-8") as cfg:
+        cfg.write('\nc.GenerateFeedback.exporter_class = "nbconvert.exporters.HTMLExporter"\n')
+    notebook = next((course.root / "autograded" / student / assignment).glob("*.ipynb"))
+    try:
+        assert generate_feedback(course.root, assignment, student, tmp_path) == [f"{notebook.stem}.html"]
+    finally:
+        text = (course.root / "nbgrader_config.py").read_text(encoding="utf-8")
+        (course.root / "nbgrader_config.py").write_text(text.rsplit("\nc.GenerateFeedback.exporter_class", 1)[0])
+    page = next(tmp_path.glob("*.html")).read_text(encoding="utf-8")
+    assert '<section class="summary">' not in page and len(page) > 100_000  # nbgrader's own page, not ours
+    assert (course.root / "feedback" / student / assignment / f"{notebook.stem}.html").read_text(encoding="utf-8") == page

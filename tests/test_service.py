@@ -16,7 +16,8 @@ LEARNERS = ["olena", "daria", "oksana"]
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    return make_course(tmp_path_factory.mktemp("service") / "course", "c.WebGraderService.max_upload_mb = 1.0")
+    return make_course(tmp_path_factory.mktemp("service") / "course",
+                       "c.WebGraderService.max_upload_mb = 1.0\nc.WebGrader.js_heap_mb = 384")
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +52,37 @@ def test_an_upload_is_graded_at_once_with_the_score_autograde_gives(olenas_submi
     assert olenas_submission["score"] == notebooks[("olena", "click-counter")].score == 8.0
     assert olenas_submission["max_score"] == 8.0 and olenas_submission["gradings"] == 1
     assert olenas_submission["feedback"] == ["counter.html"]
+
+
+def test_grading_workers_run_in_the_course_folder_with_its_limits(service, olenas_submission, course):
+    """Wherever `webgrader serve --course` was started (here: the repository, another course), a
+    worker grades in the course's folder, and its browser has the course's JavaScript heap limit."""
+    import os
+
+    workers = service.worker_pids()
+    assert len(workers) == 2
+    below = {}
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                below[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    for pid in workers:
+        assert os.readlink(f"/proc/{pid}/cwd") == str(course.resolve())
+    browsers = []
+    for pid in below:
+        ancestor = below.get(pid)
+        while ancestor and ancestor not in workers:
+            ancestor = below.get(ancestor)
+        if ancestor:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if b"--remote-debugging-pipe" in f.read():
+                    browsers.append(pid)
+    assert browsers
+    for pid in browsers:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            assert b"--js-flags=--max-old-space-size=384" in f.read().replace(b"\0", b" ").split()  # renderers: one string
 
 
 def test_feedback_is_released_to_that_learner_and_instructors_only(service, tokens, olenas_submission):

@@ -275,6 +275,7 @@ def _gradebook_engines_reused():
     original = nbgrader.api.create_engine
     metadata = nbgrader.api.Base.metadata
     create_all = metadata.create_all
+    nested = "create_all" in vars(metadata)  # inside another of these (the service's worker holds one)
 
     def create_missing_tables(bind=None, **options):
         if set(metadata.tables) <= set(inspect(bind).get_table_names()):
@@ -295,7 +296,10 @@ def _gradebook_engines_reused():
         yield
     finally:
         nbgrader.api.create_engine = original
-        del metadata.create_all  # the class's own method again
+        if nested:
+            metadata.create_all = create_all  # the enclosing one's
+        else:
+            del metadata.create_all  # the class's own method again
 
 
 _VALIDATORS: dict = {}

@@ -12,7 +12,8 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
 
 from nbconvert.exporters import Exporter
 from traitlets import default
@@ -73,24 +74,41 @@ def without_hidden_tests(source: str) -> tuple[str, bool]:
 def highlighted(code: str, filename: str) -> tuple[str, set[str]]:
     """`code` as HTML coloured for the language of `filename`, and the CSS classes it uses."""
     from pygments import highlight
-    from pygments.formatters import HtmlFormatter
+
+    body = highlight(code, _lexer_for(filename), _formatter())
+    return f'<pre class="hl">{body}</pre>', set(re.findall(r'<span class="([\w-]+)"', body))
+
+
+@lru_cache(maxsize=256)
+def _lexer_for(filename: str):
+    """Pygments' lexer for a file name (finding it tries every lexer's patterns: kept per name)."""
     from pygments.lexers import TextLexer, get_lexer_for_filename
 
     try:
-        lexer = get_lexer_for_filename(filename, stripnl=False)
+        return get_lexer_for_filename(filename, stripnl=False)
     except Exception:
-        lexer = TextLexer()
-    body = highlight(code, lexer, HtmlFormatter(nowrap=True))
-    return f'<pre class="hl">{body}</pre>', set(re.findall(r'<span class="([\w-]+)"', body))
+        return TextLexer()
+
+
+@lru_cache(maxsize=1)
+def _formatter():
+    from pygments.formatters import HtmlFormatter
+
+    return HtmlFormatter(nowrap=True)
+
+
+@lru_cache(maxsize=1)
+def _style_rules() -> tuple[tuple[str, str], ...]:
+    """(token class, CSS rule) of Pygments' default colours."""
+    from pygments.formatters import HtmlFormatter
+
+    rules = HtmlFormatter(style="default").get_style_defs(".hl").splitlines()
+    return tuple((m.group(1), r) for r in rules if (m := re.match(r"\.hl \.([\w-]+) ", r)))
 
 
 def _style_for(classes: set[str]) -> str:
     """Pygments' colours for only the token classes the page uses (its whole sheet is 4 KB)."""
-    from pygments.formatters import HtmlFormatter
-
-    rules = HtmlFormatter(style="default").get_style_defs(".hl").splitlines()
-    wanted = [r for r in rules if (m := re.match(r"\.hl \.([\w-]+) ", r)) and m.group(1) in classes]
-    return "\n".join(wanted)
+    return "\n".join(rule for name, rule in _style_rules() if name in classes)
 
 
 def _checks_in(outputs) -> tuple[list[tuple[bool, str]], list[str], list[str]]:
@@ -203,6 +221,7 @@ def _summary_html(summaries: list[CellSummary]) -> str:
     return f'<section class="summary"><h2>{esc(t("feedback.summary"))}</h2><ol>{"".join(rows)}</ol></section>'
 
 
+@lru_cache(maxsize=512)  # the same instructions in every learner's notebook: rendered once
 def _markdown(source: str) -> str:
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
@@ -228,3 +247,70 @@ class FeedbackExporter(Exporter):
         # The page's own headings in the learner's language, as her checks were graded in.
         with languages.speaking(languages.of_submission(self.config, info.get("student"), nb_copy.metadata)):
             return render_feedback(nb_copy, info), resources
+
+
+def write_feedback(config, log=None) -> list[Path] | None:
+    """What `nbgrader generate_feedback ASSIGNMENT --student STUDENT --force` writes for the one
+    student and assignment of `config.CourseDirectory`, made here without nbgrader's converter run.
+
+    The same files in the same place (feedback/STUDENT/ASSIGNMENT/: one NAME.html per autograded
+    notebook, the other files of the autograded folder beside them, the same permissions), the
+    same page: the converter's own settings (exporter, preprocessors, permissions, ignore) are read
+    from a GenerateFeedback made with `config`, and its exporter and preprocessors (GetGrades:
+    scores from the gradebook) make the page. Returns the pages written, or None when the course's
+    GenerateFeedback is not webgrader's exporter as configured by nbgrader_config.py (another
+    exporter_class, a convert hook, excluded students, one notebook only): then run nbgrader's.
+    """
+    import glob
+    import os
+    import shutil
+
+    from nbgrader.converters import GenerateFeedback
+    from nbgrader.converters.base import NbGraderException
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.utils import find_all_files, remove, rmtree
+
+    coursedir = CourseDirectory(config=config)
+    converter = GenerateFeedback(coursedir=coursedir, config=config, **({"log": log} if log else {}))
+    if (not issubclass(converter.exporter_class, FeedbackExporter) or not converter.force
+            or converter.pre_convert_hook is not None or converter.post_convert_hook is not None
+            or coursedir.student_id_exclude or coursedir.notebook_id != "*"
+            or any(c in coursedir.student_id + coursedir.assignment_id for c in "*?[")):
+        return None
+    student, assignment = coursedir.student_id, coursedir.assignment_id
+    source = converter._format_source(assignment, student)
+    dest = os.path.normpath(converter._format_dest(assignment, student))
+    notebooks = sorted(glob.glob(os.path.join(source, coursedir.notebook_id + ".ipynb")))
+    if not notebooks:
+        raise NbGraderException(f"No notebooks were matched by '{os.path.join(source, '*.ipynb')}'")
+    if os.path.exists(dest):  # --force: what was there goes, as nbgrader removes it
+        rmtree(dest)
+    written: list[Path] = []
+    previous = os.getcwd()
+    os.chdir(coursedir.root)  # where nbgrader's converter runs its exporter and preprocessors
+    try:
+        for filename in find_all_files(source, coursedir.ignore + ["*.ipynb"]):  # images and data files
+            path = os.path.join(dest, os.path.relpath(filename, source))
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            if os.path.exists(path):
+                remove(path)
+            shutil.copy(filename, path)
+        exporter = converter.exporter_class(parent=converter, config=converter.config)
+        for preprocessor in converter.preprocessors:
+            exporter.register_preprocessor(preprocessor)
+        os.makedirs(dest, exist_ok=True)
+        for notebook in notebooks:
+            resources = converter.init_single_notebook_resources(notebook)
+            output, resources = exporter.from_filename(notebook, resources=resources)
+            page = Path(dest) / (resources["unique_key"] + resources["output_extension"])
+            with open(page, "w", encoding="utf-8") as f:  # as nbconvert's FilesWriter writes it
+                f.write(output)
+            written.append(page)
+        converter.set_permissions(assignment, student)
+    except BaseException:
+        if os.path.exists(dest):  # no half-made feedback, as nbgrader leaves none
+            rmtree(dest)
+        raise
+    finally:
+        os.chdir(previous)
+    return written

@@ -29,11 +29,12 @@ class WorkerDied(Exception):
 class Worker:
     """One grading process and the pipe to it."""
 
-    def __init__(self, context):
+    def __init__(self, context, course_root: Path | None = None):
         from . import worker
 
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=worker.main, args=(child,), daemon=True, name="webgrader-grader")
+        self.process = context.Process(target=worker.main, args=(child, str(course_root or "")), daemon=True,
+                                       name="webgrader-grader")
         self.process.start()
         child.close()
         self.ready = False
@@ -93,7 +94,7 @@ class GradingQueue:
         again = self.db.requeue_interrupted()
         if again:
             log.warning("%d submission(s) were being graded when the service stopped: graded again now", again)
-        self.idle = [Worker(self.context) for _ in range(self.size)]
+        self.idle = [Worker(self.context, self.course_root) for _ in range(self.size)]
         self._runner = asyncio.get_running_loop().create_task(self._run())
 
     def poke(self) -> None:
@@ -141,7 +142,7 @@ class GradingQueue:
             out = await worker.call(self.job(sub), self.timeout)
         except WorkerDied:
             worker.kill()
-            worker = Worker(self.context)
+            worker = Worker(self.context, self.course_root)
             self.deaths[sub.id] = self.deaths.get(sub.id, 0) + 1
             if self.deaths[sub.id] >= MAX_DEATHS:  # it is the submission that kills workers: stop trying
                 self.db.move(sub.id, GRADING, FAILED, finished_at=utcnow(), message=t("service.status.not_graded"),
@@ -152,7 +153,7 @@ class GradingQueue:
             return
         except asyncio.TimeoutError:
             worker.kill()
-            worker = Worker(self.context)
+            worker = Worker(self.context, self.course_root)
             self.db.move(sub.id, GRADING, FAILED, finished_at=utcnow(),
                          message=t("service.status.too_slow", seconds=self.timeout),
                          detail=f"grading took more than c.WebGraderService.grading_timeout = {self.timeout:g} s")
