@@ -6,7 +6,8 @@
 (a) one learner on an idle service, one submission after another (each waits for the last);
 (b) a burst: `--burst` learners submit spread evenly over `--within` seconds.
 Latency = from the start of the upload request until her feedback page answers 200 to her own
-token. Submissions are the sample class's (examples/class), cycling.
+token. Submissions are the sample class's (examples/class), cycling; each burst submission's
+score is compared with examples/class/scores.csv (fast and wrong would not count).
 
 How the benchmark learns that it is time to ask (`--poll`):
   watch  (default) one instructor client lists the submissions every 50 ms; as soon as hers is
@@ -51,19 +52,20 @@ def build(work: Path, n: int):
     course.nbgrader("generate_assignment", ASSIGNMENT, "--force")
     released = next((course.root / "release" / ASSIGNMENT).glob("*.ipynb"))
     samples = [s for s in load_class(REPO / "examples" / "class") if s.assignment == ASSIGNMENT]
-    notebooks = {}
+    notebooks, expected = {}, {}
     for i in range(n):
         sub = samples[i % len(samples)]
         path = work / f"{i}.ipynb"
         shutil.copy(released, path)
         sub.apply_to(path)
         notebooks[f"b{i:03d}-{sub.student}"] = path.read_bytes()
+        expected[f"b{i:03d}-{sub.student}"] = sub.expected_score
     tokens = {}
     for names, extra in ((list(notebooks), []), ([TEACHER], ["--instructor"])):
         out = subprocess.run([sys.executable, "-m", "webgrader.cli", "tokens", "add", *names, *extra, "--course",
                               str(course.root)], env=env(), check=True, capture_output=True, text=True).stdout
         tokens.update(line.split("\t") for line in out.splitlines())
-    return course.root, notebooks, tokens, released.name
+    return course.root, notebooks, tokens, released.name, expected
 
 
 class Watcher(threading.Thread):
@@ -94,7 +96,8 @@ class Watcher(threading.Thread):
                 time.sleep(0.05)
 
 
-def submit_and_wait(url: str, token: str, data: bytes, filename: str, watcher: Watcher | None = None) -> float:
+def submit_and_wait(url: str, token: str, data: bytes, filename: str, watcher: Watcher | None = None,
+                    scores: list | None = None) -> float:
     with httpx.Client(base_url=url, headers={"Authorization": f"token {token}"}, timeout=120) as client:
         start = time.perf_counter()
         response = client.post("api/submissions", params={"assignment": ASSIGNMENT, "filename": filename}, content=data)
@@ -105,7 +108,10 @@ def submit_and_wait(url: str, token: str, data: bytes, filename: str, watcher: W
             watcher.wait_for(sid)
         while True:
             if client.get(feedback).status_code == 200:
-                return time.perf_counter() - start
+                seconds = time.perf_counter() - start
+                if scores is not None:  # what she got, asked after the clock stopped
+                    scores.append(client.get(f"api/submissions/{sid}").json()["score"])
+                return seconds
             state = client.get(f"api/submissions/{sid}").json()
             if state["status"] == "failed":
                 raise SystemExit(f"not graded: {state}")
@@ -156,7 +162,8 @@ def main() -> None:
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="webgrader-latency-") as tmp:
-        root, notebooks, tokens, filename = build(Path(tmp), args.burst + 1)
+        root, notebooks, tokens, filename, expected = build(Path(tmp), args.burst + 1)
+        wrong: list[str] = []
         proc = subprocess.Popen([sys.executable, "-m", "webgrader.cli", "serve", "--course", str(root), "--port", "0",
                                  "--workers", str(args.workers)], env=env(), stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, text=True)
@@ -178,7 +185,10 @@ def main() -> None:
             for i, name in enumerate(names[1:]):
                 def one(name=name, at=start + i * args.within / args.burst):
                     time.sleep(max(0.0, at - time.perf_counter()))
-                    burst.append(submit_and_wait(url, tokens[name], notebooks[name], filename, watcher))
+                    got: list = []
+                    burst.append(submit_and_wait(url, tokens[name], notebooks[name], filename, watcher, got))
+                    if expected[name] is not None and got[0] != expected[name]:
+                        wrong.append(f"{name}: {got[0]:g} points, {expected[name]:g} expected")
                 threads.append(threading.Thread(target=one))
                 threads[-1].start()
             for thread in threads:
@@ -199,6 +209,8 @@ def main() -> None:
         used = cpu_after - cpu_before
         print(f"    the burst: last feedback after {drained:.1f} s; the service, its workers and their browsers "
               f"used {used:.1f} CPU seconds, {used / args.burst:.2f} a submission")
+    print(f"    scores: {len(burst) - len(wrong)} of {len(burst)} as examples/class/scores.csv says"
+          + "".join(f"\n      NOT: {line}" for line in sorted(wrong)))
 
 
 if __name__ == "__main__":
