@@ -96,3 +96,19 @@ def test_an_unreleased_assignment_cannot_be_fetched_and_says_so(setup):
     svc, course, homes, tokens = setup
     fetched = nbgrader(homes["daria"], "fetch_assignment", "no-such-assignment")
     assert fetched.returncode != 0 and "no-such-assignment" in fetched.stderr
+
+
+def test_a_hand_in_the_service_refused_is_not_listed_as_submitted_and_says_why(setup, tmp_path):
+    svc, course, homes, tokens = setup
+    home = tmp_path / "daria-at-home"
+    home.mkdir()
+    (home / "nbgrader_config.py").write_text(LEARNER_CONFIG.format(
+        student="daria", cache=str(home / ".cache"), home=str(home), url=svc.url, token=tokens["daria"]))
+    assert nbgrader(home, "fetch_assignment", "click-counter").returncode == 0
+    (home / "click-counter" / "counter.ipynb").write_text('{"cells": [')  # her notebook, cut off by a crash
+    refused = nbgrader(home, "submit", "click-counter")
+    said = refused.stdout + refused.stderr
+    assert refused.returncode != 0 and "refused" in said and "notebook" in said.lower(), said
+    assert not list((home / ".cache").glob("*/daria+click-counter+*")), "not listed as handed in"
+    with svc.client(tokens["daria"]) as client:
+        assert client.get("api/submissions").json()["submissions"] == []
