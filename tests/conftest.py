@@ -56,3 +56,15 @@ def graded_class(tmp_path_factory):
     shutil.copytree(REPO / "examples" / "class", class_dir)
     _solution_and_untouched(REPO, class_dir)
     return run_demo(REPO, work / "run", class_dir, say=lambda *a: None, grader="nbgrader")
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """A headless Chromium for a module's UI tests (JupyterLab, the hub), driven as a person would."""
+    from jupyterlab_ui import launch_chromium
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()

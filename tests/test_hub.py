@@ -7,7 +7,6 @@ of it; a third uploads at phone width; the instructor finds both in Formgrader.
 """
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -18,7 +17,7 @@ from pathlib import Path
 import httpx
 import nbformat
 import pytest
-from jupyterlab_ui import cell, free_port, launch_chromium, menu, replace_source, run_cell, save, wait_idle, wait_ran
+from jupyterlab_ui import cell, free_port, menu, replace_source, run_cell, save, wait_idle, wait_ran
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -110,16 +109,6 @@ def hub(tmp_path_factory):
     running.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
-
-
 def sign_in(browser, hub: Hub, name: str, width: int = 1280, height: int = 900, then: str = "lab"):
     """A learner's own browser (own cookies), signed in to the hub; JupyterLab open unless `then` is a path."""
     context = browser.new_context(viewport={"width": width, "height": height})
@@ -153,8 +142,8 @@ def wait_graded(hub: Hub, student: str, timeout: float = 180):
     raise AssertionError(f"{student}'s submission was not graded in {timeout} s:\n{hub.log_text()}")
 
 
-def test_a_learner_fetches_edits_previews_submits_and_reads_her_score_in_jupyterlab(hub, browser):
-    page = sign_in(browser, hub, "olena")
+def test_a_learner_fetches_edits_previews_submits_and_reads_her_score_in_jupyterlab(hub, chromium):
+    page = sign_in(chromium, hub, "olena")
     page.click(".lm-MenuBar-itemLabel:text-is('Nbgrader')")
     items = [text for text in page.locator(".lm-Menu-itemLabel").all_inner_texts() if text]
     assert items == ["Assignment List"], f"a learner sees only her tools, not {items}"
@@ -200,10 +189,10 @@ def test_a_learner_fetches_edits_previews_submits_and_reads_her_score_in_jupyter
     print(f"olena: submit to feedback in JupyterLab {seconds:.1f} s")
 
 
-def test_a_second_learner_sees_nothing_of_the_first_ones_work(hub, browser):
+def test_a_second_learner_sees_nothing_of_the_first_ones_work(hub, chromium):
     olena = service_db(hub).submissions("olena")
     assert olena, "runs after the first learner submitted"
-    page = sign_in(browser, hub, "daria")
+    page = sign_in(chromium, hub, "daria")
     menu(page, "Nbgrader", "Assignment List")
     page.wait_for_selector("#released_assignments_list .list_item")
     assert page.locator("#submitted_assignments_list_placeholder").is_visible(), "daria has submitted nothing"
@@ -219,7 +208,7 @@ def test_a_second_learner_sees_nothing_of_the_first_ones_work(hub, browser):
         assert page.request.get(url).status == 404, url
 
 
-def test_a_learner_at_home_uploads_her_notebook_at_phone_width_and_sees_her_score(hub, browser, tmp_path):
+def test_a_learner_at_home_uploads_her_notebook_at_phone_width_and_sees_her_score(hub, chromium, tmp_path):
     notebook = nbformat.read(next((hub.folder / "course" / "release" / ASSIGNMENT).glob("*.ipynb")), as_version=4)
     solution = solved_sources()
     for item in notebook.cells:
@@ -229,7 +218,7 @@ def test_a_learner_at_home_uploads_her_notebook_at_phone_width_and_sees_her_scor
     upload = tmp_path / "counter.ipynb"
     nbformat.write(notebook, upload)
 
-    page = sign_in(browser, hub, "iryna", width=390, height=844, then="/services/webgrader/")
+    page = sign_in(chromium, hub, "iryna", width=390, height=844, then="/services/webgrader/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, "no sideways scrolling on a phone"
     page.screenshot(path=str(hub.folder / "iryna-home-390.png"), full_page=True)
     page.select_option("#assignment", ASSIGNMENT)
@@ -248,9 +237,9 @@ def test_a_learner_at_home_uploads_her_notebook_at_phone_width_and_sees_her_scor
     assert f"Your score: {graded.score:g} of {graded.max_score:g} points" in page.locator("body").inner_text()
 
 
-def test_the_instructor_sees_both_learners_submissions_in_formgrader(hub, browser):
+def test_the_instructor_sees_both_learners_submissions_in_formgrader(hub, chromium):
     assert service_db(hub).submissions("iryna"), "runs after the upload"
-    page = sign_in(browser, hub, "anna")
+    page = sign_in(chromium, hub, "anna")
     page.click(".lm-MenuBar-itemLabel:text-is('Nbgrader')")
     assert "Formgrader" in page.locator(".lm-Menu-itemLabel").all_inner_texts()
     page.click(".lm-Menu-itemLabel:text-is('Formgrader')")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyterlab_ui import (JupyterLab, cell, exercise, launch_chromium, replace_source, run_cell, save,
+from jupyterlab_ui import (JupyterLab, cell, exercise, replace_source, run_cell, save,
                         wait_idle, wait_ran)
 
 SHOTS = Path(os.environ.get("WEBGRADER_SHOTS", "/tmp/webgrader-lab-shots"))
@@ -47,16 +47,6 @@ def png(width: int, height: int, seed: int = 1) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 1)) + chunk(b"IEND", b"")
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
